@@ -19,7 +19,7 @@ import numpy as np
 
 from autograder.compare import check_value, relative_errors
 from autograder.feedback import CheckFailure
-from autograder.tolerances import tolerance
+from autograder.tolerances import Tolerance, tolerance
 
 Outputs = dict[str, Any]
 
@@ -70,15 +70,39 @@ def _is_numeric_list(value) -> bool:
 
 def compare_outputs(graded: Graded, case: Case, got: Outputs,
                     expected: Outputs) -> None:
-    """Raise CheckFailure at the first output of ``got`` that is off."""
+    """Raise CheckFailure at the first output of ``got`` that is off.
+
+    For stacked trajectories (``case.leading``) "first" means the earliest
+    step at which any output differs, whichever output that is.
+    """
+    leaves: list[tuple[str, Any, Any]] = []
     for key, exp in expected.items():
-        _compare_tree(graded, case, key, got.get(key, _MISSING), exp)
+        _compare_tree(graded, case, key, got.get(key, _MISSING), exp, leaves)
+    tol = tolerance(case.tol)
+
+    def first_bad_row(leaf):
+        err = relative_errors(leaf[1], leaf[2], tol.floor)
+        rows = (err > tol.rtol).reshape(len(err), -1).any(axis=1) if err.ndim else [err > tol.rtol]
+        return int(np.argmax(rows)) if np.any(rows) else len(rows)
+    if case.leading:
+        leaves.sort(key=first_bad_row)
+    for name, yours, exp in leaves:
+        check_value(yours, exp, name=name, tol=case.tol,
+                    allow_float32=graded.allow_float32, leading=case.leading,
+                    context=f"{graded.name}, {case.label}")
 
 
 _MISSING = object()
+_ANY = Tolerance(np.inf, 1.0, "structure only: values are compared later")
 
 
-def _compare_tree(graded: Graded, case: Case, name: str, yours, exp) -> None:
+def _compare_tree(graded: Graded, case: Case, name: str, yours, exp,
+                  leaves: list) -> None:
+    """Check the structure of ``yours`` against ``exp``; collect the leaves.
+
+    Each leaf is validated (type, shape, dtype, finiteness) at once, with
+    an infinite tolerance, so ``leaves`` holds only comparable arrays.
+    """
     if yours is _MISSING:
         raise CheckFailure(f"your {graded.name} returned no {name} ({case.label})")
     if hasattr(exp, "_fields") or isinstance(exp, dict):
@@ -89,7 +113,7 @@ def _compare_tree(graded: Graded, case: Case, name: str, yours, exp) -> None:
                 raise CheckFailure(
                     f"your {name} has no field {k!r} ({graded.name}, {case.label})")
             e = getattr(exp, k) if hasattr(exp, "_fields") else exp[k]
-            _compare_tree(graded, case, f"{name}.{k}", sub, e)
+            _compare_tree(graded, case, f"{name}.{k}", sub, e, leaves)
         return
     if isinstance(exp, tuple):
         if not isinstance(yours, (tuple, list)) or len(yours) != len(exp):
@@ -97,11 +121,11 @@ def _compare_tree(graded: Graded, case: Case, name: str, yours, exp) -> None:
             raise CheckFailure(f"your {name} should be a tuple of {len(exp)} "
                                f"values, got {n} ({graded.name}, {case.label})")
         for i, (y, e) in enumerate(zip(yours, exp)):
-            _compare_tree(graded, case, f"{name}[{i}]", y, e)
+            _compare_tree(graded, case, f"{name}[{i}]", y, e, leaves)
         return
-    check_value(yours, exp, name=name, tol=case.tol,
-                allow_float32=graded.allow_float32, leading=case.leading,
+    check_value(yours, exp, name=name, tol=_ANY, allow_float32=graded.allow_float32,
                 context=f"{graded.name}, {case.label}")
+    leaves.append((name, yours, exp))
 
 
 def _get(value, key):

@@ -52,11 +52,11 @@ def start_state(init: Callable, w0: np.ndarray, fields: dict[str, Any] | None) -
 def trajectory(rule: tuple[Callable, Callable], grad: Callable, w0: np.ndarray,
                steps: int, lr: float | Schedule, hyper: dict,
                *, start: dict[str, Any] | None = None, name: str = "step") -> dict:
-    """Iterates ``w`` (steps+1, ...) and stacked state fields after each step."""
+    """Iterates and state fields after each step, stacked: row k is step k."""
     init, step = rule
     w = w0.copy()
     state = start_state(init, w0, start)
-    ws, states = [w.copy()], []
+    ws, states = [], []
     for k in range(steps):
         rate = lr(k) if callable(lr) else lr
         try:

@@ -1,0 +1,230 @@
+"""The update-rule checks: every catalogued mistake is caught and named,
+every correct alternative passes, and failures say where."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+from autograder.core import check
+from autograder.feedback import CheckFailure
+from autograder.update_rules import GRADED
+from solutions import update_rules as ref
+
+MUTANTS = [(rule, m) for rule, g in GRADED.items() for m in g.mistakes]
+
+
+@pytest.mark.parametrize("rule,mistake", MUTANTS, ids=[m.name for _, m in MUTANTS])
+def test_every_catalogued_mistake_is_caught_and_named(rule, mistake):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[rule], mistake.impl)
+    assert err.value.diagnosis == mistake.hint, (
+        f"{mistake.name} was caught but diagnosed as {err.value.diagnosis!r}")
+
+
+# ---- correct alternatives: other code, same mathematics
+
+
+class MyAdam(NamedTuple):  # a student's own state class with the same fields
+    t: int
+    m: np.ndarray
+    v: np.ndarray
+
+
+def adam_in_place(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
+    t, m, v = state
+    g = g + weight_decay * w
+    m *= b1
+    m += (1 - b1) * g
+    v *= b2
+    v += (1 - b2) * g**2
+    t += 1
+    w -= lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return w, MyAdam(t, m, v)
+
+
+def adam_step_size_form(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
+    # PyTorch's arrangement: lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
+    g = g + weight_decay * w
+    t = state.t + 1
+    m = b1 * state.m + (1 - b1) * g
+    v = b2 * state.v + (1 - b2) * g * g
+    bc1, bc2 = 1 - b1**t, 1 - b2**t
+    return w - (lr / bc1) * m / (np.sqrt(v) / np.sqrt(bc2) + eps), state._replace(t=t, m=m, v=v)
+
+
+def adam_loop(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
+    t = state.t + 1
+    w, m, v = w.copy(), state.m.copy(), state.v.copy()
+    for i in range(w.size):
+        gi = g[i] + weight_decay * w[i]
+        m[i] = b1 * m[i] + (1 - b1) * gi
+        v[i] = b2 * v[i] + (1 - b2) * gi * gi
+        w[i] -= lr * m[i] / (1 - b1**t) / (np.sqrt(v[i] / (1 - b2**t)) + eps)
+    return w, type(state)(t, m, v)
+
+
+def adamw_in_place(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+    w *= 1 - lr * weight_decay
+    return adam_in_place(w, g, state, lr=lr, b1=b1, b2=b2, eps=eps)
+
+
+def adamw_loop(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+    return adam_loop(w - lr * weight_decay * w, g, state, lr=lr, b1=b1, b2=b2, eps=eps)
+
+
+def adamw_step_size_form(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+    return adam_step_size_form(w * (1 - lr * weight_decay), g, state, lr=lr, b1=b1, b2=b2, eps=eps)
+
+
+def sgd_in_place(w, g, state, *, lr):
+    w -= lr * g
+    return w, state
+
+
+def sgd_loop(w, g, state, *, lr):
+    return np.array([wi - lr * gi for wi, gi in zip(w, g)]), state
+
+
+def sgd_negated(w, g, state, *, lr):
+    return -(lr * g - w), state
+
+
+def momentum_in_place(w, g, state, *, lr, mu=0.9):
+    v = state.v
+    v *= mu
+    v -= lr * g
+    w += v
+    return w, state
+
+
+def momentum_list(w, g, state, *, lr, mu=0.9):
+    v = np.array([mu * vi - lr * gi for vi, gi in zip(state.v, g)])
+    return w + v, state._replace(v=v)
+
+
+def momentum_expanded(w, g, state, *, lr, mu=0.9):
+    return w + mu * state.v - lr * g, state._replace(v=mu * state.v - lr * g)
+
+
+def nesterov_expanded(w, g, state, *, lr, mu=0.9):
+    v = mu * state.v - lr * g
+    return w + v + mu * (v - state.v), state._replace(v=v)
+
+
+def nesterov_in_place(w, g, state, *, lr, mu=0.9):
+    v_prev = state.v.copy()
+    state.v[...] = mu * state.v - lr * g
+    w += -mu * v_prev + (1 + mu) * state.v
+    return w, state
+
+
+def nesterov_gradient_form(w, g, state, *, lr, mu=0.9):
+    # w_next = w - mu^2 v_prev... written as the look-ahead of the new velocity
+    v = mu * state.v - lr * g
+    return w + mu * mu * state.v - (1 + mu) * lr * g, state._replace(v=v)
+
+
+def adagrad_in_place(w, g, state, *, lr, eps=1e-8):
+    state.cache[...] += g * g
+    w -= lr * g / (np.sqrt(state.cache) + eps)
+    return w, state
+
+
+def adagrad_power(w, g, state, *, lr, eps=1e-8):
+    cache = state.cache + np.square(g)
+    return w - lr * g / (cache**0.5 + eps), state._replace(cache=cache)
+
+
+def adagrad_loop(w, g, state, *, lr, eps=1e-8):
+    cache, w = state.cache.copy(), w.copy()
+    for i in range(w.size):
+        cache[i] += g[i] ** 2
+        w[i] -= lr * g[i] / (cache[i] ** 0.5 + eps)
+    return w, state._replace(cache=cache)
+
+
+def rmsprop_lerp(w, g, state, *, lr, decay=0.99, eps=1e-8):
+    cache = state.cache + (1 - decay) * (g * g - state.cache)
+    return w - lr * g / (np.sqrt(cache) + eps), state._replace(cache=cache)
+
+
+def rmsprop_in_place(w, g, state, *, lr, decay=0.99, eps=1e-8):
+    state.cache[...] = decay * state.cache + (1 - decay) * g**2
+    w -= lr * g / (np.sqrt(state.cache) + eps)
+    return w, state
+
+
+def rmsprop_loop(w, g, state, *, lr, decay=0.99, eps=1e-8):
+    cache = np.array([decay * c + (1 - decay) * gi * gi for c, gi in zip(state.cache, g)])
+    return w - lr * g / (np.sqrt(cache) + eps), state._replace(cache=cache)
+
+
+def _my_adam_init(w):
+    return MyAdam(0, np.zeros_like(w), np.zeros_like(w))
+
+
+ALTERNATIVES = {
+    "sgd": [sgd_in_place, sgd_loop, sgd_negated],
+    "momentum": [momentum_in_place, momentum_list, momentum_expanded],
+    "nesterov": [nesterov_expanded, nesterov_in_place, nesterov_gradient_form],
+    "adagrad": [adagrad_in_place, adagrad_power, adagrad_loop],
+    "rmsprop": [rmsprop_lerp, rmsprop_in_place, rmsprop_loop],
+    "adam": [adam_in_place, adam_step_size_form, adam_loop],
+    "adamw": [adamw_in_place, adamw_loop, adamw_step_size_form],
+}
+CORRECT = [(rule, f) for rule, fs in ALTERNATIVES.items() for f in fs]
+
+
+@pytest.mark.parametrize("rule,step", CORRECT, ids=[f.__name__ for _, f in CORRECT])
+def test_correct_alternative_passes(rule, step):
+    init = _my_adam_init if rule.startswith("adam") else getattr(ref, f"{rule}_init")
+    check(GRADED[rule], (init, step))
+
+
+def test_every_rule_has_five_mistakes_and_three_alternatives():
+    for rule, graded in GRADED.items():
+        assert len(graded.mistakes) >= 5, rule
+        assert len({m.name for m in graded.mistakes}) == len(graded.mistakes), rule
+        assert len(ALTERNATIVES[rule]) >= 3, rule
+
+
+def test_failure_names_step_entry_and_numbers():
+    def late_bug(w, g, state, *, lr, mu=0.9):  # right until the velocity is large
+        w, state = ref.momentum_step(w, g, state, lr=lr, mu=mu)
+        return (w + 1e-3 if np.linalg.norm(g) < 1.0 else w), state
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["momentum"], (ref.momentum_init, late_bug))
+    text = str(err.value)
+    assert "at step " in text and "yours" in text and "expected" in text
+    assert "momentum_step" in text and "mu=" in text
+
+
+def test_unknown_mistake_is_caught_without_a_false_diagnosis():
+    def off_by_a_bit(w, g, state, *, lr, decay=0.99, eps=1e-8):
+        w, state = ref.rmsprop_step(w, g, state, lr=lr, decay=decay, eps=eps)
+        return w * (1 + 1e-4), state
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["rmsprop"], (ref.rmsprop_init, off_by_a_bit))
+    assert err.value.diagnosis is None
+
+
+@pytest.mark.parametrize("bad,needle", [
+    (lambda w, g, s, *, lr: w - lr * g, "should return (w, state)"),
+    (lambda w, g, s, *, lr: (list(w - lr * g), s), "returned w of list"),
+    (lambda w, g, s, *, lr: ((w - lr * g)[:1], s), "returned w of (1,)"),
+    (lambda w, g, s, *, lr: 1 / 0, "raised ZeroDivisionError at step 0"),
+])
+def test_malformed_steps_get_a_sentence(bad, needle):
+    with pytest.raises(CheckFailure, match=None) as err:
+        check(GRADED["sgd"], (ref.sgd_init, bad))
+    assert needle in str(err.value)
+
+
+def test_state_is_checked_not_only_w():
+    def forgets_state(w, g, state, *, lr, eps=1e-8):
+        w, new = ref.adagrad_step(w, g, state, lr=lr, eps=eps)
+        return w, state._replace(cache=new.cache * 2)  # w right on step 0 only
+    with pytest.raises(CheckFailure, match="state.cache"):
+        check(GRADED["adagrad"], (ref.adagrad_init, forgets_state))
