@@ -6,11 +6,36 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SYSTEM := $(VENV)/.system
+MATHJAX_VERSION := 3.2.2
+MATHJAX := _vendor/mathjax/tex-chtml.js
 SPHINX_FLAGS := --all -W -n --keep-going
+# Debian packages the tests drive for real: the browser and its driver for
+# the website tests, bubblewrap for running untrusted student code.
+APT_PACKAGES := chromium chromium-driver bubblewrap
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: env book site release test lock clean
+.PHONY: env book site release test notebooks lock clean
 
-env: $(STAMP)
+env: $(STAMP) $(SYSTEM) $(MATHJAX)
+
+$(SYSTEM):
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends $$missing >/dev/null; fi
+	mkdir -p $(VENV) && touch $@
+
+# MathJax is served from the site itself, so pages read offline.
+$(MATHJAX):
+	rm -rf $(VENV)/npm && mkdir -p $(VENV)/npm
+	npm install --silent --no-save --no-package-lock --no-audit --no-fund \
+	  --prefix $(VENV)/npm mathjax@$(MATHJAX_VERSION)
+	rm -rf _vendor/mathjax && mkdir -p _vendor
+	cp -r $(VENV)/npm/node_modules/mathjax/es5 _vendor/mathjax
 
 # The stamp is rebuilt whenever the pins or the packaging change.
 $(STAMP): requirements.lock pyproject.toml
@@ -20,15 +45,20 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-book: site release
+book: release site
 
 site: env
 	$(BIN)/jupyter-book build $(SPHINX_FLAGS) .
 
+# The chapters as plain notebooks (no outputs) beside their .md sources,
+# for the launch buttons; tests/site/test_notebooks.py keeps them in sync.
+notebooks: env
+	$(BIN)/jupytext --to ipynb --update-metadata '{"jupytext": null}' chapters/[0-9]*.md chapters/intro.md
+
 release: env
 	$(BIN)/python -m autograder.course release
 
-test: env
+test: book
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # Re-pin every package from requirements.txt in a scratch environment.
@@ -41,4 +71,4 @@ lock:
 	  | grep -v '^pip=='; } > requirements.lock
 
 clean:
-	rm -rf _build release course .jupyter_cache
+	rm -rf _build release course _vendor

@@ -1,0 +1,155 @@
+"""Every page of the table of contents, opened in a real browser.
+
+A page passes when it loads without console errors, its math is typeset
+(no TeX left as text), every image has loaded, and every internal link
+reaches a page that has the anchor it names.
+"""
+from __future__ import annotations
+
+import functools
+import html.parser
+import pathlib
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def toc_pages() -> list[str]:
+    """Every page of _toc.yml as its path under the site, e.g. chapters/x.html."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part["chapters"]]
+    files += [c["file"] for c in toc.get("chapters", [])]
+    return [f + ".html" for f in files]
+
+
+PAGES = toc_pages()
+
+# TeX that survived typesetting: delimiters or common commands in prose.
+RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\\begin\{|\\(frac|sum|sqrt|mathbf|nabla|partial"
+                     r"|alpha|beta|lambda|eta|mu|left|right|hat|cdot)\b")
+
+VISIBLE_TEXT_JS = """
+const root = (document.querySelector('main') || document.body).cloneNode(true);
+root.querySelectorAll('pre, code, script, style, mjx-container, .highlight, '
+  + 'mjx-assistive-mml, textarea').forEach(e => e.remove());
+return root.textContent;
+"""
+
+WAIT_FOR_MATH_JS = """
+const done = arguments[arguments.length - 1];
+if (!document.querySelector('script[src*="mathjax"]')) { done('no math'); return; }
+const start = Date.now();
+(function poll() {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    MathJax.startup.promise.then(() => done('typeset'), e => done('error: ' + e));
+  } else if (Date.now() - start > 20000) { done('MathJax never started');
+  } else { setTimeout(poll, 50); }
+})();
+"""
+
+
+def open_page(browser, url: str) -> str:
+    """Load ``url``, wait for MathJax, return its verdict."""
+    browser.get(url)
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
+    browser.set_script_timeout(40)
+    return browser.execute_async_script(WAIT_FOR_MATH_JS)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_without_console_errors(browser, site_url, page):
+    browser.get_log("browser")  # drop what earlier pages left
+    open_page(browser, site_url + page)
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"{page}: console errors:\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_math_is_typeset(browser, site_url, page):
+    verdict = open_page(browser, site_url + page)
+    assert verdict in ("typeset", "no math"), f"{page}: {verdict}"
+    untypeset = browser.execute_script(
+        "return [...document.querySelectorAll('.math')]"
+        ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 80));")
+    assert not untypeset, f"{page}: math elements left as text: {untypeset[:5]}"
+    text = browser.execute_script(VISIBLE_TEXT_JS)
+    raw = [text[max(m.start() - 40, 0):m.end() + 40] for m in RAW_TEX.finditer(text)]
+    assert not raw, f"{page}: raw TeX in the page text: {raw[:5]}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_image_has_loaded(browser, site_url, page):
+    open_page(browser, site_url + page)
+    images = browser.execute_script(
+        "return [...document.images].map(i => [i.currentSrc || i.src, i.complete, "
+        "i.naturalWidth, i.naturalHeight]);")
+    broken = [src for src, complete, w, h in images if not (complete and w > 0 and h > 0)]
+    assert not broken, f"{page}: images that did not load: {broken}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_internal_links_and_anchors_resolve(browser, site_url, page):
+    open_page(browser, site_url + page)
+    hrefs = browser.execute_script(
+        "return [...document.querySelectorAll('a[href]')].map(a => a.href);")
+    internal = sorted({h for h in hrefs if h.startswith(site_url)})
+    assert internal, f"{page}: no internal links at all (navigation missing?)"
+    problems = [p for h in internal if (p := _link_problem(h))]
+    assert not problems, f"{page}: broken internal links:\n" + "\n".join(problems)
+
+
+def _link_problem(href: str) -> str | None:
+    url, _, anchor = href.partition("#")
+    try:
+        body = _fetch(url)
+    except urllib.error.HTTPError as err:
+        return f"{href}: HTTP {err.code}"
+    if anchor and url.endswith((".html", "/")):
+        if urllib.parse.unquote(anchor) not in _ids(body):
+            return f"{href}: no element with id {anchor!r} in {url}"
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read()
+
+
+class _IdCollector(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key in ("id", "name") and value:
+                self.ids.add(value)
+
+
+@functools.lru_cache(maxsize=None)
+def _ids(body: bytes) -> frozenset[str]:
+    parser = _IdCollector()
+    parser.feed(body.decode("utf-8", "replace"))
+    return frozenset(parser.ids)
+
+
+def test_search_finds_a_term(browser, site_url):
+    browser.get(site_url + "search.html?q=backpropagation")
+    WebDriverWait(browser, 40).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results ul.search li"))
+    results = browser.find_elements(By.CSS_SELECTOR, "#search-results ul.search li a")
+    targets = [r.get_attribute("href") for r in results]
+    assert any("01_backprop" in t for t in targets), f"search results: {targets}"
