@@ -14,3 +14,16 @@ c.CourseDirectory.autograded_directory = os.path.join("course", "autograded")
 c.CourseDirectory.feedback_directory = os.path.join("course", "feedback")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "course", "gradebook.db")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__"]
+
+# Grading: a cell gets two minutes; a deleted test cell comes back (it
+# would otherwise wait for manual grading forever).
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows each check's message, never the hidden test code.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

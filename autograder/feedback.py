@@ -20,6 +20,15 @@ class CheckFailure(AssertionError):
         text = message if diagnosis is None else f"{message}\nLikely cause: {diagnosis}"
         super().__init__(text)
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the message alone.
+
+        A test cell's source (hidden tests included) never reaches the
+        student's screen or the feedback through a failed check.
+        """
+        return [f"{type(self).__name__}: {line}" if i == 0 else line
+                for i, line in enumerate(str(self).splitlines())]
+
 
 def fmt_index(name: str, index: tuple[int, ...]) -> str:
     """``dW[2, 1]`` for an array entry, ``loss`` for a scalar."""

@@ -1,0 +1,584 @@
+"""Checks and known mistakes for backpropagation (chapter 1).
+
+Four things are graded: a scalar autograd class ``Value`` and three
+vectorized forward/backward pairs (affine, ReLU, a two-layer MLP). A pair
+is graded as a whole: the case calls the student's forward, then the
+student's backward with the student's own cache, so any cache format works.
+
+The cases are chosen so that every convention shows:
+
+- Value: a value used several times (the chain rule sums over uses),
+  internal nodes used three times, once twice by the same node (a backward
+  that is not run in reverse topological order counts them wrongly, and
+  the two recursive forms differ there), powers before any division (a
+  class that divides with b ** -1 shows a power-rule mistake as itself),
+  every operation with a number on either side, ReLU at exactly 0 (slope
+  0, as in PyTorch) and a chain of 200 nodes (deep graphs must not hit a
+  limit). Leaf values are shown in the labels with two decimals so a
+  student can rebuild the expression.
+- Layers: shapes with N, D and M all different (a transpose cannot hide),
+  a 3-D x that the affine layer flattens, integer-valued data that puts
+  ReLU inputs at exactly 0, and a square W where a missing transpose still
+  returns an array of the right shape, so the mistake can be named.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from numbers import Real
+from typing import Any, Callable
+
+import numpy as np
+
+from autograder.core import Case, Graded, Mistake
+from autograder.feedback import CheckFailure
+from solutions import backprop as ref
+
+# The names a student reads in every message about each graded function.
+VALUE, AFFINE = "Value", "affine_forward/affine_backward"
+RELU, MLP = "relu_forward/relu_backward", "mlp_forward/mlp_backward"
+
+# ---------------------------------------------------------------------------
+# Reading what a student's code returned, with a sentence when it is off.
+
+
+def _number(value: Any, name: str, context: str) -> float:
+    """A Value's .data or .grad as a float (student code may keep ints)."""
+    if value is None:
+        raise CheckFailure(f"your {name} is None, expected a number ({context})")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise CheckFailure(f"your {name} should be a number, got "
+                           f"{type(value).__name__} ({context})") from None
+
+
+def _tuple(result: Any, n: int, what: str, context: str) -> tuple:
+    """``result`` as a tuple of n values, or a sentence naming what it was."""
+    if isinstance(result, (tuple, list)) and len(result) == n:
+        return tuple(result)
+    got = (f"a {type(result).__name__} of {len(result)}"
+           if isinstance(result, (tuple, list)) else type(result).__name__)
+    raise CheckFailure(f"your {what}, got {got} ({context})")
+
+
+# ---------------------------------------------------------------------------
+# Value: cases. Each builds an expression from leaves with the student's
+# class, calls backward() on the root once, and returns the root's data and
+# every leaf's grad under names like "a.grad".
+
+def _value_case(label: str, root: str, leaves: dict[str, float],
+                build: Callable[..., Any]) -> Case:
+    context = f"{VALUE}, {label}"
+
+    def run(V):
+        nodes = {name: V(x) for name, x in leaves.items()}
+        out = build(**nodes)
+        out.backward()
+        result = {f"{root}.data": _number(out.data, f"{root}.data", context)}
+        for name, node in nodes.items():
+            if not hasattr(node, "grad"):
+                raise CheckFailure(f"your Value has no attribute grad after "
+                                   f"backward() ({context})")
+            result[f"{name}.grad"] = _number(node.grad, f"{name}.grad", context)
+        return result
+    return Case(label=label, run=run)
+
+
+def _draws(seed: int, **ranges: tuple[float, float]) -> dict[str, float]:
+    """Seeded leaf values rounded to 0.01, so a label reproduces them."""
+    rng = np.random.default_rng(seed)
+    return {k: round(float(rng.uniform(lo, hi)), 2) for k, (lo, hi) in ranges.items()}
+
+
+def _show(values: dict[str, float]) -> str:
+    return ", ".join(f"{k} = {v:g}" for k, v in values.items())
+
+
+def _reuse(x):
+    return x * x * x + x
+
+
+def _worked(a, b):
+    return (a + b) * (b + 1)
+
+
+def _shared(a, b):
+    t = a * b + 1
+    return t * t + 3 * t
+
+
+POWERS = "a**3*b + 2*b**0.5 - a**2"
+
+
+def _powers(a, b):
+    return a ** 3 * b + 2 * b ** 0.5 - a ** 2
+
+
+def _cross_entropy(s0, s1, s2):
+    e0, e1, e2 = s0.exp(), s1.exp(), s2.exp()
+    Z = e0 + e1 + e2
+    return -1 * (0.2 * (e0 / Z).log() + 0.5 * (e1 / Z).log() + 0.3 * (e2 / Z).log())
+
+
+def _neuron(w0, w1, x0, x1, bias):
+    return (w0 * x0 + w1 * x1 + bias).tanh()
+
+
+EVERY_OP = ("(a.exp() + 2*b.log()) / (1 + c**2) - a.tanh()*b.sigmoid() "
+            "+ 3*c**0.5 - 1/b + (a - 1).relu() + (2.5 - b).relu()*c")
+
+
+def _every_op(a, b, c):
+    return ((a.exp() + 2 * b.log()) / (1 + c ** 2) - a.tanh() * b.sigmoid()
+            + 3 * c ** 0.5 - 1 / b + (a - 1).relu() + (2.5 - b).relu() * c)
+
+
+def _kinks(a, b):
+    return (a - b).relu() * 3 + (a - 2).relu() * 5 + (a * b).relu()
+
+
+CHAIN_STEPS = 100
+
+
+def _chain(a, b, c):
+    x = a
+    for _ in range(CHAIN_STEPS):
+        x = x * c + b
+    return x
+
+
+def _value_cases() -> list[Case]:
+    powers = _draws(0, a=(0.5, 2), b=(0.5, 2))
+    ce = _draws(1, s0=(-2, 2), s1=(-2, 2), s2=(-2, 2))
+    neuron = _draws(2, w0=(-1, 1), w1=(-1, 1), x0=(-2, 2), x1=(-2, 2), bias=(-1, 1))
+    ops = [_draws(seed, a=(-1, 1), b=(0.5, 2), c=(0.5, 2)) for seed in (3, 4)]
+    chain = dict(a=0.5, b=0.1, c=0.98)
+    return [
+        _value_case("y = x*x*x + x at x = 1.5 (x used 4 times)", "y",
+                    dict(x=1.5), _reuse),
+        _value_case("e = (a + b)*(b + 1) at a = 2, b = 1", "e",
+                    dict(a=2.0, b=1.0), _worked),
+        _value_case("y = t*t + 3*t with t = a*b + 1 (t used 3 times, twice by "
+                    "one node) at a = 0.5, b = -1.5", "y", dict(a=0.5, b=-1.5), _shared),
+        _value_case(f"y = {POWERS} at {_show(powers)}", "y", powers, _powers),
+        _value_case("L = -(0.2*log(e0/Z) + 0.5*log(e1/Z) + 0.3*log(e2/Z)), "
+                    "e_i = s_i.exp(), Z = e0 + e1 + e2 used 3 times, at "
+                    + _show(ce), "L", ce, _cross_entropy),
+        _value_case("y = (w0*x0 + w1*x1 + bias).tanh() at " + _show(neuron),
+                    "y", neuron, _neuron),
+        *[_value_case(f"y = {EVERY_OP} at {_show(v)}", "y", v, _every_op)
+          for v in ops],
+        _value_case("y = (a - b).relu()*3 + (a - 2).relu()*5 + (a*b).relu() at "
+                    "a = b = 1.25: relu at exactly 0, at -0.75 and at 1.5625",
+                    "y", dict(a=1.25, b=1.25), _kinks),
+        _value_case(f"a chain of {2 * CHAIN_STEPS} nodes: x = a, then x = x*c + b "
+                    f"{CHAIN_STEPS} times, at {_show(chain)}", "x", chain, _chain),
+    ]
+
+
+# ---- Value: known mistakes. Each is the reference class with one method
+# replaced. _Engine makes every node an operation creates an instance of
+# the mutant's own class, so the replaced method is used throughout the
+# graph, not only on the leaves.
+
+class _Engine(ref.Value):
+    def _binary(self, other, op, rule, swap=False):
+        if isinstance(other, Real):
+            other = type(self)(other)
+        if not isinstance(other, ref.Value):
+            return NotImplemented
+        a, b = (other, self) if swap else (self, other)
+        y, da, db = rule(a.data, b.data)
+        return type(self)(y, (a, b), op, (da, db))
+
+    def _unary(self, op, y_and_slope):
+        y, slope = y_and_slope
+        return type(self)(y, (self,), op, (slope,))
+
+
+def _rebind(name: str, rule, bases=(_Engine,)) -> type:
+    """A mutant whose binary operator ``name`` (and its mirror) use ``rule``."""
+    def fwd(self, other):
+        return self._binary(other, name, rule)
+
+    def mirror(self, other):
+        return self._binary(other, name, rule, swap=True)
+    return type(f"Value_{name}", bases, {f"__{name}__": fwd, f"__r{name}__": mirror})
+
+
+def _unary_mutant(method: str, rule: Callable[[float], tuple[float, float]]) -> type:
+    def op(self):
+        return self._unary(method, rule(self.data))
+    return type(f"Value_{method}", (_Engine,), {method: op})
+
+
+# Backward passes written as many students write them: gradients live on
+# the nodes, the root starts at 1 and each node pushes to its parents.
+
+def _push(node, assign=False):
+    for parent, local in zip(node.parents, node.local_grads):
+        if assign:
+            parent.grad = local * node.grad
+        else:
+            parent.grad += local * node.grad
+
+
+class _GradAssigned(_Engine):
+    def backward(self):
+        self.grad = 1.0
+        for node in reversed(ref.topological_order(self)):
+            _push(node, assign=True)
+
+
+class _NotReversed(_Engine):
+    def backward(self):
+        self.grad = 1.0
+        for node in ref.topological_order(self):
+            _push(node)
+
+
+class _RecursivePerUse(_Engine):
+    """The tutorial form: push to every parent, then recurse into each."""
+
+    def backward(self):
+        self.grad = 1.0
+        self._recurse()
+
+    def _recurse(self):
+        _push(self)
+        for parent in self.parents:
+            parent._recurse()
+
+
+class _RecursivePerEdge(_Engine):
+    """Push to one parent, recurse into it, then the next parent."""
+
+    def backward(self):
+        self.grad = 1.0
+        self._recurse()
+
+    def _recurse(self):
+        for parent, local in zip(self.parents, self.local_grads):
+            parent.grad += local * self.grad
+            parent._recurse()
+
+
+class _BreadthFirst(_Engine):
+    def backward(self):
+        self.grad = 1.0
+        queue, seen = deque([self]), {self}
+        while queue:
+            node = queue.popleft()
+            _push(node)
+            for parent in node.parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    queue.append(parent)
+
+
+def _pow_mutant(slope: Callable[[float, float], float]) -> type:
+    def power(self, k):
+        return self._unary("**", (self.data ** k, slope(self.data, k)))
+    return type("Value_pow", (_Engine,), {"__pow__": power})
+
+
+def _tanh_one_minus(x):
+    t = math.tanh(x)
+    return t, 1.0 - t
+
+
+def _sigmoid_slope_s(x):
+    s, _ = ref._sigmoid(x)
+    return s, s
+
+
+VALUE_MISTAKES = [
+    Mistake("value_grad_assigned", "backward assigns each gradient (grad = "
+            "...) instead of adding to it (grad += ...), so a value used more "
+            "than once keeps only the last contribution", _GradAssigned),
+    Mistake("value_order_not_reversed", "backward visits the nodes in "
+            "topological order (inputs first); it must go in reverse, from "
+            "the output back to the inputs, so that a node's gradient is "
+            "complete before it is passed on", _NotReversed),
+    Mistake("value_recursive_per_use", "backward recurses into a node's "
+            "parents every time the node is reached, passing its gradient on "
+            "before all its uses have contributed and then again; visit each "
+            "node once, in reverse topological order", _RecursivePerUse),
+    Mistake("value_recursive_per_edge", "backward recurses into each parent "
+            "as soon as it has pushed to it, so a node used more than once "
+            "passes on a partial gradient and then the larger total again; "
+            "visit each node once, in reverse topological order",
+            _RecursivePerEdge),
+    Mistake("value_breadth_first", "backward visits nodes breadth-first "
+            "from the output, which is not a topological order: a node reached "
+            "by a short and a long path passes its gradient on before the long "
+            "path has contributed", _BreadthFirst),
+    Mistake("value_mul_no_swap", "the mul gate gives each input its own "
+            "value as local gradient; d(a*b)/da is b and d(a*b)/db is a",
+            _rebind("mul", lambda a, b: (a * b, a, b))),
+    Mistake("value_sub_sign", "subtraction passes +1 to its second input; "
+            "d(a - b)/db is -1", _rebind("sub", lambda a, b: (a - b, 1.0, 1.0))),
+    Mistake("value_div_sign", "the derivative of a/b with respect to b has "
+            "the wrong sign: it is -a/b**2",
+            _rebind("truediv", lambda a, b: (a / b, 1.0 / b, a / (b * b)))),
+    Mistake("value_pow_missing_k", "the power rule is missing the exponent "
+            "factor: d(x**k)/dx is k*x**(k-1)",
+            _pow_mutant(lambda x, k: x ** (k - 1))),
+    Mistake("value_pow_k_x_k", "the power rule keeps the exponent k "
+            "instead of lowering it: d(x**k)/dx is k*x**(k-1)",
+            _pow_mutant(lambda x, k: k * x ** k)),
+    Mistake("value_tanh_not_squared", "the derivative of tanh is 1 - t**2 "
+            "with t = tanh(x); the square is missing",
+            _unary_mutant("tanh", _tanh_one_minus)),
+    Mistake("value_sigmoid_slope", "the derivative of the sigmoid is s*(1 - "
+            "s), not s", _unary_mutant("sigmoid", _sigmoid_slope_s)),
+    Mistake("value_relu_slope_at_zero", "relu passes the gradient at x == 0; "
+            "its slope there is taken to be 0 (as in PyTorch), so use x > 0",
+            _unary_mutant("relu", lambda x: (max(x, 0.0), 1.0 if x >= 0 else 0.0))),
+    Mistake("value_relu_passes_negative", "relu passes the gradient for every "
+            "input; its slope is 0 where x <= 0",
+            _unary_mutant("relu", lambda x: (max(x, 0.0), 1.0))),
+]
+
+# ---------------------------------------------------------------------------
+# Layers: a pair (forward, backward) is run on copies of seeded inputs.
+
+_AFFINE_CASES = [((4, 3), 3, 0, "a square W"), ((4, 5), 3, 1, ""),
+                 ((3, 2, 5), 4, 2, "x read as (3, 10)")]
+
+
+def _affine_case(x_shape: tuple[int, ...], M: int, seed: int, note: str) -> Case:
+    D = math.prod(x_shape[1:])
+    label = (f"x of shape {x_shape}, W ({D}, {M}), b ({M},), seed {seed}"
+             + (f": {note}" if note else ""))
+    context = f"{AFFINE}, {label}"
+
+    def run(pair):
+        forward, backward = pair
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal(x_shape)
+        W = rng.standard_normal((D, M))
+        b = rng.standard_normal(M)
+        dout = rng.standard_normal((x_shape[0], M))
+        out, cache = _tuple(forward(x.copy(), W.copy(), b.copy()), 2,
+                            "affine_forward should return (out, cache)", context)
+        dx, dW, db = _tuple(backward(dout.copy(), cache), 3,
+                            "affine_backward should return (dx, dW, db)", context)
+        return {"out": out, "dx": dx, "dW": dW, "db": db}
+    return Case(label=label, run=run)
+
+
+def _affine(out=lambda x2, W, b: x2 @ W + b,
+            dx=lambda dout, x, W: (dout @ W.T).reshape(x.shape),
+            dW=lambda dout, x, x2: x2.T @ dout,
+            db=lambda dout: dout.sum(axis=0)) -> tuple[Callable, Callable]:
+    """An affine pair with one formula replaced; its cache is (x, W)."""
+    def forward(x, W, b):
+        return out(x.reshape(x.shape[0], -1), W, b), (x, W)
+
+    def backward(dout, cache):
+        x, W = cache
+        return dx(dout, x, W), dW(dout, x, x.reshape(x.shape[0], -1)), db(dout)
+    return forward, backward
+
+
+AFFINE_MISTAKES = [
+    Mistake("affine_out_missing_b", "the bias b is not added to x @ W in "
+            "the forward pass", _affine(out=lambda x2, W, b: x2 @ W)),
+    Mistake("affine_dx_not_reshaped", "dx keeps the flattened shape (N, D); "
+            "reshape it back to the shape of x",
+            _affine(dx=lambda dout, x, W: dout @ W.T)),
+    Mistake("affine_dx_W_not_transposed", "dx multiplies dout by W; it "
+            "needs W transposed, dx = dout @ W.T, to go from M back to D",
+            _affine(dx=lambda dout, x, W: (dout @ W).reshape(x.shape))),
+    Mistake("affine_dW_factors_swapped", "dW has its factors in the wrong "
+            "order (dout.T @ x, shape (M, D)); it is x.T @ dout, of W's shape "
+            "(D, M)", _affine(dW=lambda dout, x, x2: dout.T @ x2)),
+    Mistake("affine_dW_reshape_not_transpose", "x was reshaped to (D, N) "
+            "instead of flattened to (N, D) and transposed: reshape keeps "
+            "numpy's order and mixes entries of different examples",
+            _affine(dW=lambda dout, x, x2: x.reshape(x2.shape[1], -1) @ dout)),
+    Mistake("affine_dW_unflattened_x", "dW uses x as it came in; flatten it "
+            "to (N, D) first, as in the forward pass",
+            _affine(dW=lambda dout, x, x2: x.T @ dout)),
+    Mistake("affine_dW_averaged", "dW is divided by N; a layer's gradient is "
+            "a plain sum over examples (any averaging belongs to the loss)",
+            _affine(dW=lambda dout, x, x2: x2.T @ dout / len(x))),
+    Mistake("affine_db_mean", "db averages dout over the examples; b is added "
+            "to every row, so its gradient is the sum", _affine(db=lambda d: d.mean(0))),
+    Mistake("affine_db_first_row", "db is the first row of dout; it is the "
+            "sum over all N rows", _affine(db=lambda d: d[0])),
+    Mistake("affine_db_not_summed", "db is dout itself, shape (N, M); sum it "
+            "over the examples to get b's shape (M,)", _affine(db=lambda d: d)),
+]
+
+
+def _relu_case(seed: int, make_x: Callable, what: str) -> Case:
+    rng = np.random.default_rng(seed)
+    x = make_x(rng)
+    dout = rng.standard_normal(x.shape)
+    zeros = int((x == 0).sum())
+    label = (f"x of shape {x.shape}, {what} ({zeros} "
+             f"{'entry' if zeros == 1 else 'entries'} exactly 0), dout ~ N(0, 1), "
+             f"seed {seed}")
+    context = f"{RELU}, {label}"
+
+    def run(pair):
+        forward, backward = pair
+        out, cache = _tuple(forward(x.copy()), 2,
+                            "relu_forward should return (out, cache)", context)
+        return {"out": out, "dx": backward(dout.copy(), cache)}
+    return Case(label=label, run=run)
+
+
+def _integers(shape):
+    return lambda rng: rng.integers(-2, 3, size=shape).astype(float)
+
+
+def _with_zeros(shape, zeros):
+    def make(rng):
+        x = rng.standard_normal(shape)
+        x.flat[rng.choice(x.size, zeros, replace=False)] = 0.0
+        return x
+    return make
+
+
+def _relu_cases() -> list[Case]:
+    return [_relu_case(0, _integers((4, 5)), "integer values in [-2, 2]"),
+            _relu_case(1, _with_zeros((2, 3, 4), 5), "N(0, 1) values"),
+            _relu_case(2, _integers((6,)), "integer values in [-2, 2]")]
+
+
+def _relu(out=lambda x: np.where(x > 0, x, 0.0),
+          dx=lambda dout, x: np.where(x > 0, dout, 0.0)) -> tuple[Callable, Callable]:
+    """A ReLU pair with one formula replaced; its cache is x."""
+    return (lambda x: (out(x), x)), (lambda dout, x: dx(dout, x))
+
+
+RELU_MISTAKES = [
+    Mistake("relu_slope_at_zero", "the gradient passes where x == 0 (mask x "
+            ">= 0); ReLU's slope at 0 is taken to be 0, as in PyTorch: use x > 0",
+            _relu(dx=lambda dout, x: np.where(x >= 0, dout, 0.0))),
+    Mistake("relu_mask_from_dout", "the mask is taken from dout > 0; it must "
+            "come from the forward input, x > 0",
+            _relu(dx=lambda dout, x: np.where(dout > 0, dout, 0.0))),
+    Mistake("relu_returns_mask", "backward returns the mask itself; multiply "
+            "it by dout", _relu(dx=lambda dout, x: (x > 0).astype(float))),
+    Mistake("relu_passes_everything", "backward passes dout through "
+            "unchanged (a mask like out >= 0 is true everywhere); zero it "
+            "where x <= 0", _relu(dx=lambda dout, x: dout.copy())),
+    Mistake("relu_mask_inverted", "the mask is inverted: the gradient passes "
+            "where x <= 0 and is zeroed where x > 0",
+            _relu(dx=lambda dout, x: np.where(x > 0, 0.0, dout))),
+    Mistake("relu_leaky", "this is a leaky ReLU (slope 0.01 for negative "
+            "x); plain ReLU outputs 0 and passes no gradient there",
+            _relu(out=lambda x: np.where(x > 0, x, 0.01 * x),
+                  dx=lambda dout, x: np.where(x > 0, dout, 0.01 * dout))),
+]
+
+# ---- MLP
+
+
+def _mlp_case(seed: int, x_shape: tuple[int, ...], H: int, C: int,
+              integer: bool = False) -> Case:
+    D = math.prod(x_shape[1:])
+    rng = np.random.default_rng(seed)
+    if integer:  # integer data puts hidden pre-activations at exactly 0
+        draw = lambda shape: rng.integers(-2, 3, size=shape).astype(float)
+    else:
+        draw = rng.standard_normal
+    X = draw(x_shape)
+    params = {"W1": draw((D, H)), "b1": draw(H), "W2": rng.standard_normal((H, C)),
+              "b2": rng.standard_normal(C)}
+    dscores = rng.standard_normal((x_shape[0], C))
+    label = f"X of shape {x_shape}" + (f" read as ({x_shape[0]}, {D})"
+                                        if len(x_shape) > 2 else "")
+    label += f", H = {H}, C = {C}, seed {seed}"
+    if integer:
+        kinks = int((X.reshape(len(X), -1) @ params["W1"] + params["b1"] == 0).sum())
+        label += (f"; X, W1 and b1 with integer values in [-2, 2], so {kinks} "
+                  f"hidden pre-activations are exactly 0")
+    context = f"{MLP}, {label}"
+
+    def run(pair):
+        forward, backward = pair
+        scores, cache = _tuple(
+            forward(X.copy(), {k: v.copy() for k, v in params.items()}), 2,
+            "mlp_forward should return (scores, cache)", context)
+        return {"scores": scores, "grads": backward(dscores.copy(), cache)}
+    return Case(label=label, run=run)
+
+
+def _mlp_cases() -> list[Case]:
+    return [_mlp_case(0, (4, 5), 6, 3), _mlp_case(1, (3, 2, 4), 5, 2),
+            _mlp_case(2, (6, 4), 7, 3, integer=True)]
+
+
+def _mlp(*, hidden_relu=True, score_relu=False, backprop_relu=True,
+         mask=lambda h: h > 0, dW1_from_h=False, dW2_from_h=False,
+         db1_before_relu=False, sum_db2=True) -> tuple[Callable, Callable]:
+    """An MLP pair with one knob turned away from the reference."""
+    def forward(X, p):
+        X2 = X.reshape(X.shape[0], -1)
+        h = X2 @ p["W1"] + p["b1"]
+        a = np.maximum(h, 0.0) if hidden_relu else h
+        s = a @ p["W2"] + p["b2"]
+        return (np.maximum(s, 0.0) if score_relu else s), (X2, h, a, s, p)
+
+    def backward(ds, cache):
+        X2, h, a, s, p = cache
+        if score_relu:
+            ds = ds * (s > 0)
+        dW2 = (h if dW2_from_h else a).T @ ds
+        db2 = ds.sum(axis=0) if sum_db2 else ds
+        da = ds @ p["W2"].T
+        dh = da * mask(h) if hidden_relu and backprop_relu else da
+        dW1 = (h if dW1_from_h else X2).T @ dh
+        db1 = (da if db1_before_relu else dh).sum(axis=0)
+        return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+    return forward, backward
+
+
+MLP_MISTAKES = [
+    Mistake("mlp_no_relu", "there is no ReLU between the layers: the network "
+            "is linear; apply it to the hidden pre-activations",
+            _mlp(hidden_relu=False)),
+    Mistake("mlp_relu_after_W2", "the ReLU is applied after the second layer "
+            "(to the scores) instead of to the hidden layer",
+            _mlp(hidden_relu=False, score_relu=True)),
+    Mistake("mlp_backward_skips_relu", "backward does not go through the "
+            "ReLU: multiply the hidden gradient by the mask (hidden "
+            "pre-activation > 0) before the first layer", _mlp(backprop_relu=False)),
+    Mistake("mlp_relu_slope_at_zero", "the ReLU mask passes the gradient "
+            "where the hidden pre-activation is exactly 0; use > 0, as PyTorch "
+            "does", _mlp(mask=lambda h: h >= 0)),
+    Mistake("mlp_dW1_from_hidden", "dW1 multiplies by the hidden "
+            "pre-activations; the first layer's input is X, so dW1 = X.T @ "
+            "(its upstream gradient)", _mlp(dW1_from_h=True)),
+    Mistake("mlp_dW2_from_pre_relu", "dW2 uses the hidden values before the "
+            "ReLU; the second layer's input is the ReLU output",
+            _mlp(dW2_from_h=True)),
+    Mistake("mlp_db1_before_relu", "db1 sums the hidden gradient before the "
+            "ReLU mask; b1 sits before the ReLU, so mask first",
+            _mlp(db1_before_relu=True)),
+    Mistake("mlp_db2_not_summed", "the gradient of b2 is dscores itself, "
+            "shape (N, C); sum it over the examples", _mlp(sum_db2=False)),
+]
+
+# ---------------------------------------------------------------------------
+
+GRADED: dict[str, Graded] = {
+    "value": Graded(name=VALUE, reference=ref.Value, cases=_value_cases,
+                    mistakes=tuple(VALUE_MISTAKES)),
+    "affine": Graded(name=AFFINE,
+                     reference=(ref.affine_forward, ref.affine_backward),
+                     cases=lambda: [_affine_case(*c) for c in _AFFINE_CASES],
+                     mistakes=tuple(AFFINE_MISTAKES)),
+    "relu": Graded(name=RELU,
+                   reference=(ref.relu_forward, ref.relu_backward),
+                   cases=_relu_cases, mistakes=tuple(RELU_MISTAKES)),
+    "mlp": Graded(name=MLP,
+                  reference=(ref.mlp_forward, ref.mlp_backward),
+                  cases=_mlp_cases, mistakes=tuple(MLP_MISTAKES)),
+}

@@ -1,0 +1,680 @@
+"""The backprop checks: every catalogued mistake is caught and named, every
+correct alternative passes (other Value classes, other layer code), and
+failures say where and by how much, in a sentence."""
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pytest
+
+from autograder.backprop import GRADED
+from autograder.core import _matches, check, run_impl
+from autograder.feedback import CheckFailure
+from solutions import backprop as ref
+
+MUTANTS = [(key, m) for key, g in GRADED.items() for m in g.mistakes]
+
+
+@pytest.mark.parametrize("key,mistake", MUTANTS, ids=[m.name for _, m in MUTANTS])
+def test_every_catalogued_mistake_is_caught_and_named(key, mistake):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[key], mistake.impl)
+    assert err.value.diagnosis == mistake.hint, (
+        f"{mistake.name} was caught but diagnosed as {err.value.diagnosis!r}")
+
+
+def _outputs(graded, case, impl):
+    """A mutant's outputs on a case, None where it raises (a square-only
+    mistake such as dout @ W cannot run on non-square shapes)."""
+    try:
+        return run_impl(graded, case, impl, whose="mistake")
+    except Exception:
+        return None
+
+
+@pytest.mark.parametrize("key", list(GRADED))
+def test_mistakes_are_distinct_and_hints_are_one_sentence(key):
+    graded = GRADED[key]
+    cases = graded.cases()
+    outputs = {m.name: [_outputs(graded, c, m.impl) for c in cases]
+               for m in graded.mistakes}
+    for a, b in itertools.combinations(graded.mistakes, 2):
+        assert not all(x is not None and y is not None and _matches(x, y, c)
+                       for x, y, c in zip(outputs[a.name], outputs[b.name], cases)), (
+            f"{a.name} and {b.name} agree on every case: one can never be named")
+    for m in graded.mistakes:
+        assert m.hint.count(". ") == 0 and not m.hint.endswith("."), m.name
+    assert len(graded.mistakes) >= 5
+    assert len({m.name for m in graded.mistakes}) == len(graded.mistakes)
+
+
+# ---------------------------------------------------------------------------
+# Correct Value classes written in other ways. Each supports the graded
+# interface: + - * / with numbers on either side, ** number, exp, log, tanh,
+# sigmoid, relu, backward(), .data, .grad.
+
+class MicroValue:
+    """The tutorial style: a closure _backward per node, children in a set,
+    a recursive topological sort, and - / and sigmoid built from other ops.
+    New nodes take the class of self, so a subclass that changes one method
+    (below, to make a known mistake) changes it in the whole graph."""
+
+    def __init__(self, data, _children=(), _op=""):
+        self.data = data
+        self.grad = 0
+        self._backward = lambda: None
+        self._prev = set(_children)
+        self._op = _op
+
+    def _lift(self, other):
+        return other if isinstance(other, MicroValue) else type(self)(other)
+
+    def __add__(self, other):
+        other = self._lift(other)
+        out = type(self)(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = self._lift(other)
+        out = type(self)(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __pow__(self, k):
+        assert isinstance(k, (int, float))
+        return self._unary(self.data ** k, k * self.data ** (k - 1), f"**{k}")
+
+    def _unary(self, y, slope, op):
+        out = type(self)(y, (self,), op)
+
+        def _backward():
+            self.grad += slope * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self):
+        return self._unary(math.exp(self.data), math.exp(self.data), "exp")
+
+    def log(self):
+        return self._unary(math.log(self.data), 1 / self.data, "log")
+
+    def tanh(self):
+        t = (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1)
+        return self._unary(t, 1 - t ** 2, "tanh")
+
+    def relu(self):
+        out = type(self)(0 if self.data < 0 else self.data, (self,), "ReLU")
+
+        def _backward():
+            self.grad += (out.data > 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def sigmoid(self):
+        return 1 / (1 + (-self).exp())
+
+    def backward(self):
+        topo, visited = [], set()
+
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)
+        self.grad = 1
+        for v in reversed(topo):
+            v._backward()
+
+    def __neg__(self):
+        return self * -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return other + (-self)
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __truediv__(self, other):
+        return self * other ** -1
+
+    def __rtruediv__(self, other):
+        return other * self ** -1
+
+
+class KahnValue:
+    """Edges hold (parent, local slope); backward is Kahn's algorithm: a node
+    is processed once every node that uses it has been."""
+
+    def __init__(self, data, edges=()):
+        self.data = float(data)
+        self.grad = 0.0
+        self.edges = edges
+
+    @staticmethod
+    def _lift(x):
+        return x if isinstance(x, KahnValue) else KahnValue(x)
+
+    def __add__(self, o):
+        o = self._lift(o)
+        return KahnValue(self.data + o.data, ((self, 1.0), (o, 1.0)))
+
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        o = self._lift(o)
+        return KahnValue(self.data - o.data, ((self, 1.0), (o, -1.0)))
+
+    def __rsub__(self, o):
+        return self._lift(o) - self
+
+    def __mul__(self, o):
+        o = self._lift(o)
+        return KahnValue(self.data * o.data, ((self, o.data), (o, self.data)))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        o = self._lift(o)
+        q = self.data / o.data
+        return KahnValue(q, ((self, 1 / o.data), (o, -q / o.data)))
+
+    def __rtruediv__(self, o):
+        return self._lift(o) / self
+
+    def __pow__(self, k):
+        return KahnValue(self.data ** k, ((self, k * self.data ** (k - 1)),))
+
+    def exp(self):
+        y = math.exp(self.data)
+        return KahnValue(y, ((self, y),))
+
+    def log(self):
+        return KahnValue(math.log(self.data), ((self, 1 / self.data),))
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return KahnValue(t, ((self, (1 - t) * (1 + t)),))
+
+    def sigmoid(self):
+        s = 0.5 * (1 + math.tanh(self.data / 2))
+        return KahnValue(s, ((self, s - s * s),))
+
+    def relu(self):
+        return KahnValue(max(self.data, 0.0), ((self, float(self.data > 0)),))
+
+    def backward(self):
+        users, stack, seen = {}, [self], {id(self)}
+        while stack:
+            node = stack.pop()
+            for parent, _ in node.edges:
+                users[id(parent)] = users.get(id(parent), 0) + 1
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append(parent)
+        self.grad += 1.0
+        ready = [self]
+        while ready:
+            node = ready.pop()
+            for parent, slope in node.edges:
+                parent.grad += slope * node.grad
+                users[id(parent)] -= 1
+                if users[id(parent)] == 0:
+                    ready.append(parent)
+
+
+class TapeValue(ref.Value):
+    """The reference's operations with another backward: nodes are numbered
+    as they are created, and a node is always created after its parents, so
+    sorting by number, newest first, is a reverse topological order."""
+    counter = itertools.count()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.number = next(TapeValue.counter)
+
+    def _binary(self, other, op, rule, swap=False):
+        other = other if isinstance(other, ref.Value) else type(self)(other)
+        a, b = (other, self) if swap else (self, other)
+        y, da, db = rule(a.data, b.data)
+        return type(self)(y, (a, b), op, (da, db))
+
+    def _unary(self, op, y_and_slope):
+        return type(self)(y_and_slope[0], (self,), op, (y_and_slope[1],))
+
+    def backward(self):
+        nodes, stack = {}, [self]
+        while stack:
+            node = stack.pop()
+            if node.number not in nodes:
+                nodes[node.number] = node
+                stack.extend(node.parents)
+        self.grad = 1.0
+        for number in sorted(nodes, reverse=True):
+            node = nodes[number]
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += local * node.grad
+
+
+class PathSumValue(TapeValue):
+    """Recursion without a topological sort is correct when each call passes
+    on only the gradient that arrived along its own path (a path sum): it
+    repeats work on shared sub-paths but adds every path exactly once."""
+
+    def backward(self, incoming=1.0):
+        self.grad += incoming
+        for parent, local in zip(self.parents, self.local_grads):
+            parent.backward(incoming * local)
+
+
+@pytest.mark.parametrize("cls", [MicroValue, KahnValue, TapeValue, PathSumValue])
+def test_other_value_classes_pass(cls):
+    check(GRADED["value"], cls)
+
+
+# ---- The catalogue names mistakes made in the tutorial style too, where
+# the result does not depend on the order of a set.
+
+def _binary_closure(combine, slopes, assign=False):
+    """A MicroValue operator whose closure uses ``slopes(a, b) -> (da, db)``."""
+    def op(self, other):
+        other = self._lift(other)
+        out = type(self)(combine(self.data, other.data), (self, other))
+
+        def _backward():
+            da, db = slopes(self.data, other.data)
+            if assign:
+                self.grad = da * out.grad
+                other.grad = db * out.grad
+            else:
+                self.grad += da * out.grad
+                other.grad += db * out.grad
+        out._backward = _backward
+        return out
+    return op
+
+
+def _reflected(op):
+    return lambda self, other: op(self._lift(other), self)
+
+
+def _tutorial(name, **methods):
+    return type(name, (MicroValue,), methods)
+
+
+def _forward_order(self):
+    topo, visited = [], set()
+
+    def build_topo(v):
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child)
+            topo.append(v)
+    build_topo(self)
+    self.grad = 1
+    for v in topo:
+        v._backward()
+
+
+_ADD_ASSIGN = _binary_closure(lambda a, b: a + b, lambda a, b: (1, 1), assign=True)
+_MUL_ASSIGN = _binary_closure(lambda a, b: a * b, lambda a, b: (b, a), assign=True)
+_MUL_OWN = _binary_closure(lambda a, b: a * b, lambda a, b: (a, b))
+_SUB_PLUS = _binary_closure(lambda a, b: a - b, lambda a, b: (1, 1))
+_DIV_SIGN = _binary_closure(lambda a, b: a / b, lambda a, b: (1 / b, a / b ** 2))
+
+TUTORIAL_MISTAKES = {
+    "value_grad_assigned": _tutorial(
+        "AssignValue", __add__=_ADD_ASSIGN, __radd__=_ADD_ASSIGN,
+        __mul__=_MUL_ASSIGN, __rmul__=_MUL_ASSIGN),
+    "value_order_not_reversed": _tutorial("ForwardValue", backward=_forward_order),
+    "value_mul_no_swap": _tutorial("OwnValue", __mul__=_MUL_OWN, __rmul__=_MUL_OWN),
+    "value_sub_sign": _tutorial("SubValue", __sub__=_SUB_PLUS,
+                                __rsub__=_reflected(_SUB_PLUS)),
+    "value_div_sign": _tutorial("DivValue", __truediv__=_DIV_SIGN,
+                                __rtruediv__=_reflected(_DIV_SIGN)),
+    "value_pow_missing_k": _tutorial(
+        "PowValue", __pow__=lambda self, k: self._unary(
+            self.data ** k, self.data ** (k - 1), "**")),
+    "value_pow_k_x_k": _tutorial(
+        "PowKValue", __pow__=lambda self, k: self._unary(
+            self.data ** k, k * self.data ** k, "**")),
+    "value_tanh_not_squared": _tutorial(
+        "TanhValue", tanh=lambda self: self._unary(
+            math.tanh(self.data), 1 - math.tanh(self.data), "tanh")),
+    "value_sigmoid_slope": _tutorial(
+        "SigmoidValue", sigmoid=lambda self: self._unary(
+            1 / (1 + math.exp(-self.data)), 1 / (1 + math.exp(-self.data)), "sigmoid")),
+    "value_relu_slope_at_zero": _tutorial(
+        "KinkValue", relu=lambda self: self._unary(
+            max(self.data, 0), float(self.data >= 0), "relu")),
+    "value_relu_passes_negative": _tutorial(
+        "LeakValue", relu=lambda self: self._unary(max(self.data, 0), 1, "relu")),
+}
+
+
+@pytest.mark.parametrize("name", list(TUTORIAL_MISTAKES))
+def test_tutorial_style_mistakes_get_the_same_diagnosis(name):
+    hint = {m.name: m.hint for m in GRADED["value"].mistakes}[name]
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["value"], TUTORIAL_MISTAKES[name])
+    assert err.value.diagnosis == hint
+
+
+def _recurse_per_use(self):
+    # Children sit in a set, so the order of the recursion, and with it the
+    # wrong numbers, change from run to run: only the failure is certain.
+    self.grad = 1
+
+    def go(v):
+        v._backward()
+        for child in v._prev:
+            go(child)
+    go(self)
+
+
+def test_tutorial_recursion_without_topological_sort_fails():
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["value"], _tutorial("RecurseValue", backward=_recurse_per_use))
+    assert "t used 3 times" in str(err.value)
+
+
+# ---------------------------------------------------------------------------
+# Correct layer code written in other ways.
+
+def affine_forward_einsum(x, W, b):
+    x2 = x.reshape(len(x), -1)
+    return np.einsum("nd,dm->nm", x2, W) + b, {"x": x, "W": W}
+
+
+def affine_backward_einsum(dout, cache):
+    x, W = cache["x"], cache["W"]
+    dx = np.einsum("nm,dm->nd", dout, W).reshape(x.shape)
+    dW = np.einsum("nd,nm->dm", x.reshape(len(x), -1), dout)
+    return dx, dW, np.einsum("nm->m", dout)
+
+
+def affine_forward_loops(x, W, b):
+    N, (D, M) = x.shape[0], W.shape
+    flat = x.reshape(N, D)
+    out = np.zeros((N, M))
+    for n in range(N):
+        for m in range(M):
+            out[n, m] = sum(flat[n, d] * W[d, m] for d in range(D)) + b[m]
+    return out, (x, W, b)
+
+
+def affine_backward_loops(dout, cache):
+    x, W, b = cache
+    N, (D, M) = x.shape[0], W.shape
+    flat = x.reshape(N, D)
+    dx, dW, db = np.zeros((N, D)), np.zeros((D, M)), np.zeros(M)
+    for n in range(N):
+        for m in range(M):
+            db[m] += dout[n, m]
+            for d in range(D):
+                dx[n, d] += dout[n, m] * W[d, m]
+                dW[d, m] += flat[n, d] * dout[n, m]
+    return dx.reshape(x.shape), dW, db
+
+
+def affine_forward_inplace(x, W, b):
+    out = np.dot(x.reshape(x.shape[0], W.shape[0]), W)
+    out += b
+    return out, (x.shape, x.reshape(x.shape[0], -1), W)
+
+
+def affine_backward_transposed(dout, cache):
+    shape, x2, W = cache
+    dx = (W @ dout.T).T  # the transpose of W^T-free form: same numbers
+    dW = (dout.T @ x2).T
+    return np.reshape(dx, shape), dW, np.ones(len(dout)) @ dout
+
+
+def relu_forward_maximum(x):
+    return np.maximum(x, 0), x > 0
+
+
+def relu_backward_mask(dout, mask):
+    return dout * mask
+
+
+def relu_forward_inplace(x):
+    mask = x <= 0
+    x[mask] = 0.0  # the input is the student's to overwrite
+    return x, mask
+
+
+def relu_backward_inplace(dout, mask):
+    dout[mask] = 0.0
+    return dout
+
+
+def relu_forward_loop(x):
+    flat = [v if v > 0 else 0.0 for v in x.ravel()]
+    out = np.array(flat).reshape(x.shape)
+    return out, out  # out > 0 exactly where x > 0
+
+
+def relu_backward_from_out(dout, out):
+    dx = np.zeros_like(dout)
+    for i in np.ndindex(dout.shape):
+        if out[i] > 0:
+            dx[i] = dout[i]
+    return dx
+
+
+def mlp_forward_composed(X, params):
+    h, c1 = affine_forward_einsum(X, params["W1"], params["b1"])
+    a, c2 = relu_forward_maximum(h)
+    s, c3 = affine_forward_einsum(a, params["W2"], params["b2"])
+    return s, (c1, c2, c3)
+
+
+def mlp_backward_composed(dscores, cache):
+    c1, c2, c3 = cache
+    da, dW2, db2 = affine_backward_einsum(dscores, c3)
+    _, dW1, db1 = affine_backward_einsum(relu_backward_mask(da, c2), c1)
+    return dict(W1=dW1, b1=db1, W2=dW2, b2=db2)
+
+
+def mlp_forward_inline(X, params):
+    X2 = X.reshape(X.shape[0], -1)
+    hidden = X2 @ params["W1"] + params["b1"]
+    hidden[hidden < 0] = 0.0
+    return hidden @ params["W2"] + params["b2"], {"X": X2, "hidden": hidden,
+                                                   "W2": params["W2"]}
+
+
+def mlp_backward_inline(dscores, cache):
+    dhidden = dscores @ cache["W2"].T
+    dhidden *= cache["hidden"] > 0  # relu output > 0 iff its input > 0
+    return {"W2": cache["hidden"].T @ dscores, "b2": dscores.sum(0),
+            "W1": cache["X"].T @ dhidden, "b1": dhidden.sum(0)}
+
+
+def mlp_forward_per_example(X, params):
+    rows, cache = [], []
+    for x in X.reshape(len(X), -1):
+        h = x @ params["W1"] + params["b1"]
+        a = np.where(h > 0, h, 0.0)
+        rows.append(a @ params["W2"] + params["b2"])
+        cache.append((x, h, a))
+    return np.stack(rows), (cache, params)
+
+
+def mlp_backward_per_example(dscores, cache):
+    rows, params = cache
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    for (x, h, a), ds in zip(rows, dscores):
+        grads["W2"] += np.outer(a, ds)
+        grads["b2"] += ds
+        dh = (params["W2"] @ ds) * (h > 0)
+        grads["W1"] += np.outer(x, dh)
+        grads["b1"] += dh
+    return grads
+
+
+ALTERNATIVES = {
+    "affine": [(affine_forward_einsum, affine_backward_einsum),
+               (affine_forward_loops, affine_backward_loops),
+               (affine_forward_inplace, affine_backward_transposed)],
+    "relu": [(relu_forward_maximum, relu_backward_mask),
+             (relu_forward_inplace, relu_backward_inplace),
+             (relu_forward_loop, relu_backward_from_out)],
+    "mlp": [(mlp_forward_composed, mlp_backward_composed),
+            (mlp_forward_inline, mlp_backward_inline),
+            (mlp_forward_per_example, mlp_backward_per_example)],
+}
+CORRECT = [(key, pair) for key, pairs in ALTERNATIVES.items() for pair in pairs]
+
+
+@pytest.mark.parametrize("key,pair", CORRECT, ids=[p[0].__name__ for _, p in CORRECT])
+def test_correct_layer_alternatives_pass(key, pair):
+    check(GRADED[key], pair)
+
+
+def test_each_check_is_fast():
+    for key, graded in GRADED.items():
+        start = time.perf_counter()
+        with pytest.raises(CheckFailure):  # the slowest path: fail, then diagnose
+            check(graded, graded.mistakes[-1].impl)
+        check(graded, graded.reference)
+        assert time.perf_counter() - start < 0.5, key
+
+
+# ---------------------------------------------------------------------------
+# What a student reads.
+
+def test_value_failure_names_leaf_expression_and_numbers():
+    class ExpSlopeOne(TapeValue):  # not catalogued: d(e^x)/dx taken as 1
+        def exp(self):
+            return self._unary("exp", (math.exp(self.data), 1.0))
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["value"], ExpSlopeOne)
+    text = str(err.value)
+    assert err.value.diagnosis is None
+    assert "at s0.grad: yours" in text and "expected" in text
+    assert "Value, L = " in text and "s0 = 0.05" in text
+
+
+def test_layer_failures_name_entry_case_and_numbers():
+    def half_dW(dout, cache):
+        dx, dW, db = ref.affine_backward(dout, cache)
+        return dx, dW * (1 + 1e-3), db  # off by far less than any mistake
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["affine"], (ref.affine_forward, half_dW))
+    text = str(err.value)
+    assert err.value.diagnosis is None
+    assert "relative error 1.0e-03 at dW[" in text and "yours" in text
+    assert "x of shape (4, 3), W (3, 3)" in text
+
+
+def test_uncatalogued_wrong_variants_fail_without_false_diagnosis():
+    def relu_half(dout, x):
+        return np.where(x > 0, dout / 2, 0.0)
+
+    def mlp_b1_doubled(dscores, cache):
+        grads = ref.mlp_backward(dscores, cache)
+        return {**grads, "b1": 2 * grads["b1"]}
+    for key, impl in (("relu", (ref.relu_forward, relu_half)),
+                      ("mlp", (ref.mlp_forward, mlp_b1_doubled))):
+        with pytest.raises(CheckFailure) as err:
+            check(GRADED[key], impl)
+        assert err.value.diagnosis is None, key
+
+
+def test_relu_kink_failure_points_at_a_zero_input():
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["relu"], GRADED["relu"].mistakes[0].impl)
+    assert "expected 0.0" in str(err.value) and "entries exactly 0" in str(err.value)
+
+
+class NoGradValue(TapeValue):  # backward() never fills grad in
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grad = None
+
+    def backward(self):
+        pass
+
+
+class GradlessValue(TapeValue):  # keeps its gradients under another name
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.grad
+
+    def backward(self):
+        pass
+
+
+class NoSigmoidValue(TapeValue):
+    """Behaves as if sigmoid had never been written."""
+
+    def __getattribute__(self, name):
+        if name == "sigmoid":
+            raise AttributeError("'NoSigmoidValue' object has no attribute 'sigmoid'")
+        return super().__getattribute__(name)
+
+
+@pytest.mark.parametrize("cls,needle", [
+    (NoGradValue, "your x.grad is None, expected a number (Value, y = x*x*x"),
+    (GradlessValue, "your Value has no attribute grad after backward()"),
+    (NoSigmoidValue, "your Value raised AttributeError: 'NoSigmoidValue' object "
+     "has no attribute 'sigmoid' (y = (a.exp()"),
+])
+def test_malformed_value_classes_get_a_sentence(cls, needle):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["value"], cls)
+    assert needle in str(err.value)
+
+
+def _affine_fwd_ok(x, W, b):
+    return ref.affine_forward(x, W, b)
+
+
+@pytest.mark.parametrize("key,pair,needle", [
+    ("affine", (lambda x, W, b: x.reshape(len(x), -1) @ W + b, ref.affine_backward),
+     "affine_forward should return (out, cache), got ndarray"),
+    ("affine", (_affine_fwd_ok, lambda d, c: ref.affine_backward(d, c)[:2]),
+     "affine_backward should return (dx, dW, db), got a tuple of 2"),
+    ("affine", (_affine_fwd_ok, lambda d, c: (None, *ref.affine_backward(d, c)[1:])),
+     "your dx is None: is a return statement missing?"),
+    ("affine", (_affine_fwd_ok, lambda d, c: [g.tolist() for g in ref.affine_backward(d, c)]),
+     "your dx should be a numpy array of shape (4, 3), got list"),
+    ("affine", (_affine_fwd_ok, lambda d, c: tuple(
+        g.astype(np.float32) for g in ref.affine_backward(d, c))),
+     "your dx is float32"),
+    ("relu", (ref.relu_forward, lambda d, c: 1 / 0), "raised ZeroDivisionError"),
+    ("relu", (ref.relu_forward, lambda d, c: None), "your dx is None"),
+    ("relu", (ref.relu_forward, lambda d, c: d.ravel()),
+     "your dx has shape (20,), expected (4, 5)"),
+    ("mlp", (ref.mlp_forward, lambda d, c: tuple(ref.mlp_backward(d, c).values())),
+     "your grads has no field 'W1'"),
+    ("mlp", (lambda X, p: ref.mlp_forward(X, {k: v for k, v in p.items() if k != "b2"}),
+             ref.mlp_backward), "raised ValueError: params is missing ['b2']"),
+])
+def test_malformed_returns_get_a_sentence(key, pair, needle):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[key], pair)
+    assert needle in str(err.value)
+    assert "Traceback" not in str(err.value)

@@ -1,0 +1,373 @@
+"""The chapter-2 checks (max gate, sigmoid, PReLU, softmax cross-entropy,
+hinge loss): every catalogued mistake is caught and named, every correct
+alternative passes, failures say where, and malformed answers get a
+sentence."""
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import time
+
+import numpy as np
+import pytest
+
+from autograder.core import _matches, check, run_impl
+from autograder.feedback import CheckFailure
+from autograder.gates import GRADED, WARNINGS
+from solutions import gates as ref
+
+MUTANTS = [(name, m) for name, g in GRADED.items() for m in g.mistakes]
+
+
+@pytest.mark.parametrize("name,mistake", MUTANTS, ids=[m.name for _, m in MUTANTS])
+def test_every_catalogued_mistake_is_caught_and_named(name, mistake):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], mistake.impl)
+    assert err.value.diagnosis == mistake.hint, (
+        f"{mistake.name} was caught but diagnosed as {err.value.diagnosis!r}")
+
+
+@pytest.mark.parametrize("name", GRADED)
+def test_no_two_mistakes_agree_on_every_case(name):
+    graded = GRADED[name]
+    cases = graded.cases()
+    outs = {m.name: [run_impl(graded, c, m.impl, whose="mistake") for c in cases]
+            for m in graded.mistakes}
+    for a, b in itertools.combinations(outs, 2):
+        assert not all(_matches(x, y, c) for x, y, c in zip(outs[a], outs[b], cases)), (a, b)
+
+
+@pytest.mark.parametrize("name", GRADED)
+def test_reference_passes_and_every_hint_is_one_sentence(name):
+    check(GRADED[name], GRADED[name].reference)
+    for m in GRADED[name].mistakes:
+        assert not m.hint[0].isupper() and not m.hint.endswith("."), m.name
+        assert ". " not in m.hint, m.name
+
+
+def test_cases_contain_the_ties_and_kinks_they_promise():
+    labels = [c.label for g in GRADED.values() for c in g.cases()]
+    counts = [int(n) for label in labels
+              for n in re.findall(r"(\d+) (?:entries|zeros|terms exactly)", label)]
+    assert counts and min(counts) >= 2, labels
+    assert any("1000" in label for label in labels)
+
+
+# ---- correct alternatives: other code, same mathematics
+
+
+def max_loops_forward(x, y):
+    out, x_won = np.empty_like(x), np.zeros(x.shape, dtype=bool)
+    for i in np.ndindex(x.shape):
+        x_won[i] = x[i] >= y[i]
+        out[i] = x[i] if x_won[i] else y[i]
+    return out, x_won
+
+
+def max_loops_backward(dout, x_won):
+    dx, dy = np.zeros_like(dout), np.zeros_like(dout)
+    for i in np.ndindex(dout.shape):
+        if x_won[i]:
+            dx[i] = dout[i]
+        else:
+            dy[i] = dout[i]
+    return dx, dy
+
+
+def max_out_cache_forward(x, y):
+    out = np.maximum(x, y)
+    return out, (x, out)
+
+
+def max_out_cache_backward(dout, cache):
+    x, out = cache  # x is the winner exactly where it equals the output
+    return dout * (x == out), dout * (x != out)
+
+
+def max_in_place_forward(x, y):
+    lost = y > x
+    x[lost] = y[lost]  # x is the student's own copy
+    return x, ~lost
+
+
+def max_in_place_backward(dout, x_won):
+    dy = dout.copy()
+    dout[~x_won] = 0.0
+    dy[x_won] = 0.0
+    return dout, dy
+
+
+def sigmoid_masks_forward(x):
+    s, pos = np.empty_like(x), x >= 0
+    s[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    e = np.exp(x[~pos])
+    s[~pos] = e / (1.0 + e)
+    return s, s
+
+
+def sigmoid_backward_in_place(dout, s):
+    s *= 1.0 - s  # overwrites the student's cache, which is their output
+    s *= dout
+    return s
+
+
+def sigmoid_tanh_forward(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x)), x
+
+
+def sigmoid_from_x_backward(dout, x):
+    e = np.exp(-np.abs(x))
+    return dout * e / (1.0 + e) ** 2
+
+
+def sigmoid_float32_forward(x):
+    x = np.asarray(x, dtype=np.float32)
+    e = np.exp(-np.abs(x))
+    s = np.where(x >= 0, np.float32(1), e) / (1 + e)
+    return s, s
+
+
+def sigmoid_float32_backward(dout, s):
+    return dout.astype(np.float32) * s * (1 - s)
+
+
+def prelu_loops_forward(x, a):
+    out = x.copy()
+    for i in np.ndindex(x.shape):
+        if x[i] <= 0:
+            out[i] = x[i] * (a if a.ndim == 0 else a[i[-1]])
+    return out, (x, a)
+
+
+def prelu_loops_backward(dout, cache):
+    x, a = cache
+    dx, da = dout.copy(), np.zeros_like(a)
+    for i in np.ndindex(x.shape):
+        if x[i] <= 0:
+            j = () if a.ndim == 0 else (i[-1],)
+            dx[i] = a[j] * dout[i]
+            da[j] += dout[i] * x[i]
+    return dx, da
+
+
+def prelu_min_max_forward(x, a):
+    return np.maximum(x, 0) + a * np.minimum(x, 0), (x, a)
+
+
+def prelu_min_max_backward(dout, cache):
+    x, a = cache
+    da = (dout * np.minimum(x, 0)).sum(axis=0)
+    return dout * np.where(x > 0, 1.0, a), (da.sum() if a.ndim == 0 else da)
+
+
+def prelu_in_place_backward(dout, cache):
+    x, a = cache
+    neg = x <= 0
+    da = dout * x
+    da[~neg] = 0.0
+    dout[neg] *= np.broadcast_to(a, x.shape)[neg]
+    return dout, da.reshape(-1, a.size).sum(axis=0).reshape(a.shape)
+
+
+def ce_loops(scores, y):
+    n = len(y)
+    loss, dscores = 0.0, np.zeros_like(scores)
+    for i in range(n):
+        top = max(scores[i])
+        total = sum(math.exp(s - top) for s in scores[i])
+        loss += (top + math.log(total) - scores[i, y[i]]) / n
+        for j, s in enumerate(scores[i]):
+            dscores[i, j] = (math.exp(s - top) / total - (j == y[i])) / n
+    return loss, dscores
+
+
+def ce_one_hot(scores, y):
+    n, c = scores.shape
+    target = np.eye(c)[y]
+    z = scores - scores.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -(target * logp).sum() / n, (np.exp(logp) - target) / n
+
+
+def ce_in_place(scores, y):
+    rows = np.arange(len(y))
+    scores -= scores.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(scores).sum(axis=1))
+    loss = np.mean(lse - scores[rows, y])
+    scores -= lse[:, None]
+    np.exp(scores, out=scores)
+    scores[rows, y] -= 1
+    scores /= len(y)
+    return loss, scores
+
+
+def svm_loops(scores, y, margin=1.0):
+    n, c = scores.shape
+    loss, dscores = 0.0, np.zeros_like(scores)
+    for i in range(n):
+        for j in range(c):
+            if j == y[i]:
+                continue
+            term = scores[i, j] - scores[i, y[i]] + margin
+            if term > 0:
+                loss += term / n
+                dscores[i, j] += 1 / n
+                dscores[i, y[i]] -= 1 / n
+    return loss, dscores
+
+
+def svm_maximum(scores, y, margin=1.0):
+    n = len(y)
+    rows = np.arange(n)
+    margins = np.maximum(0, scores - scores[rows, y][:, None] + margin)
+    margins[rows, y] = 0
+    grad = (margins > 0).astype(float)
+    grad[rows, y] = -grad.sum(axis=1)
+    return margins.sum() / n, grad / n
+
+
+def svm_where(scores, y, margin=1.0):
+    n, c = scores.shape
+    is_y = np.arange(c) == y[:, None]
+    m = np.where(is_y, 0.0, scores - scores[is_y][:, None] + margin)
+    active = m > 0
+    grad = active - is_y * active.sum(axis=1, keepdims=True)
+    return np.where(active, m, 0.0).sum() / n, grad / n
+
+
+ALTERNATIVES = {
+    "max_gate": [(max_loops_forward, max_loops_backward),
+                 (max_out_cache_forward, max_out_cache_backward),
+                 (max_in_place_forward, max_in_place_backward)],
+    "sigmoid": [(sigmoid_masks_forward, sigmoid_backward_in_place),
+                (sigmoid_tanh_forward, sigmoid_from_x_backward),
+                (sigmoid_float32_forward, sigmoid_float32_backward)],
+    "prelu": [(prelu_loops_forward, prelu_loops_backward),
+              (prelu_min_max_forward, prelu_min_max_backward),
+              (prelu_loops_forward, prelu_in_place_backward)],
+    "softmax_cross_entropy": [ce_loops, ce_one_hot, ce_in_place],
+    "svm_loss": [svm_loops, svm_maximum, svm_where],
+}
+CORRECT = [(name, impl) for name, impls in ALTERNATIVES.items() for impl in impls]
+
+
+def _id(impl):
+    return "+".join(f.__name__ for f in impl) if isinstance(impl, tuple) else impl.__name__
+
+
+@pytest.mark.parametrize("name,impl", CORRECT, ids=[_id(i) for _, i in CORRECT])
+def test_correct_alternative_passes(name, impl):
+    check(GRADED[name], impl)
+
+
+def test_every_function_has_five_mistakes_and_three_alternatives():
+    for name, graded in GRADED.items():
+        assert len(graded.mistakes) >= 5, name
+        assert len({m.name for m in graded.mistakes}) == len(graded.mistakes), name
+        assert len(ALTERNATIVES[name]) >= 3, name
+
+
+def test_float32_is_allowed_for_the_sigmoid_only():
+    def prelu32_forward(x, a):
+        x = x.astype(np.float32)
+        return np.where(x > 0, x, a.astype(np.float32) * x), (x, a)
+    with pytest.raises(CheckFailure, match="out is float32; compute it in float64"):
+        check(GRADED["prelu"], (prelu32_forward, ref.prelu_backward))
+
+
+# ---- what a failure says
+
+
+def test_failure_names_case_entry_and_numbers():
+    def svm_one_row_off(scores, y, margin=1.0):
+        loss, dscores = ref.svm_loss(scores, y, margin)
+        dscores[2] *= 1.5
+        return loss, dscores
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["svm_loss"], svm_one_row_off)
+    text = str(err.value)
+    assert "at dscores[2, " in text and "yours" in text and "expected" in text
+    assert "svm_loss" in text and "margin 1" in text and "kink" in text
+
+
+def test_failure_names_a_scalar_gradient_and_the_slope_shape():
+    def da_doubled(dout, cache):
+        dx, da = ref.prelu_backward(dout, cache)
+        return dx, 2 * da
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["prelu"], (ref.prelu_forward, da_doubled))
+    assert "at da: yours" in str(err.value) and "a = 0.25 of shape ()" in str(err.value)
+
+
+def test_an_overflowing_sigmoid_fails_on_its_warning_and_is_named():
+    def both_branches(x):  # np.where evaluates both: one of them overflows
+        s = np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+        return s, s
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["sigmoid"], (both_branches, sigmoid_backward_in_place))
+    assert WARNINGS in err.value.message and "-1000 to 1000" in err.value.message
+    assert "exp overflows" in err.value.diagnosis
+
+
+UNKNOWN = {
+    "max_gate": (ref.max_forward,
+                 lambda d, c: tuple(2 * g for g in ref.max_backward(d, c))),
+    "sigmoid": (ref.sigmoid_forward,
+                lambda d, c: ref.sigmoid_backward(d, c) * (1 + 1e-4)),
+    "prelu": (ref.prelu_forward,
+              lambda d, c: (ref.prelu_backward(d, c)[0], -ref.prelu_backward(d, c)[1])),
+    "softmax_cross_entropy": lambda s, y: (ref.softmax_cross_entropy(s, y)[0],
+                                           -ref.softmax_cross_entropy(s, y)[1]),
+    "svm_loss": lambda s, y, m=1.0: (ref.svm_loss(s, y, m)[0] ** 2, ref.svm_loss(s, y, m)[1]),
+}
+
+
+@pytest.mark.parametrize("name", UNKNOWN)
+def test_unknown_mistake_is_caught_without_a_false_diagnosis(name):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], UNKNOWN[name])
+    assert err.value.diagnosis is None
+
+
+def _boom(*args):
+    return 1 / 0
+
+
+@pytest.mark.parametrize("name,bad,needle", [
+    ("max_gate", (lambda x, y: np.maximum(x, y), ref.max_backward),
+     "your max_forward should return (out, cache), got ndarray"),
+    ("max_gate", (ref.max_forward, lambda d, c: None),
+     "your max_backward should return (dx, dy), got NoneType"),
+    ("max_gate", (ref.max_forward, lambda d, c: ref.max_backward(d, c)[:1]),
+     "your max_backward should return (dx, dy), got 1 values"),
+    ("sigmoid", (ref.sigmoid_forward, lambda d, c: None),
+     "your dx is None: is a return statement missing?"),
+    ("sigmoid", (ref.sigmoid_forward, lambda d, c: ref.sigmoid_backward(d, c).tolist()),
+     "your dx should be a numpy array of shape (4, 5), got list"),
+    ("prelu", (ref.prelu_forward, lambda d, c: (ref.prelu_backward(d, c)[0], d)),
+     "your da should be a single number, got an array of shape (4, 5)"),
+    ("prelu", (_boom, ref.prelu_backward),
+     "your prelu_forward raised ZeroDivisionError: division by zero (prelu, x of shape"),
+    ("softmax_cross_entropy", lambda s, y: ref.softmax_cross_entropy(s, y)[0],
+     "your softmax_cross_entropy should return (loss, dscores), got float"),
+    ("softmax_cross_entropy", lambda s, y: (np.array([1.0]), s),
+     "your loss should be a single number, got an array of shape (1,)"),
+    ("svm_loss", lambda s, y, m=1.0: (ref.svm_loss(s, y, m)[0], s.T),
+     "your dscores has shape (5, 4), expected (4, 5)"),
+    ("svm_loss", _boom, "your svm_loss raised ZeroDivisionError"),
+])
+def test_malformed_answers_get_a_sentence(name, bad, needle):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], bad)
+    assert needle in str(err.value)
+
+
+@pytest.mark.parametrize("name", GRADED)
+def test_each_check_is_well_under_a_second(name):
+    graded = GRADED[name]
+    start = time.perf_counter()
+    for mistake in graded.mistakes:  # a failing check also runs the catalogue
+        with pytest.raises(CheckFailure):
+            check(graded, mistake.impl)
+    assert (time.perf_counter() - start) / len(graded.mistakes) < 0.25

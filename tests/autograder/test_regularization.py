@@ -1,0 +1,346 @@
+"""The regularization checks: every catalogued mistake is caught and named,
+every correct alternative passes (including dropout masks drawn another
+way), and failures say where and by how much."""
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+from autograder.core import _matches, check, run_impl
+from autograder.feedback import CheckFailure
+from autograder.regularization import GRADED
+from solutions import regularization as ref
+
+MUTANTS = [(name, m) for name, g in GRADED.items() for m in g.mistakes]
+
+
+@pytest.mark.parametrize("name,mistake", MUTANTS, ids=[m.name for _, m in MUTANTS])
+def test_every_catalogued_mistake_is_caught_and_named(name, mistake):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], mistake.impl)
+    assert err.value.diagnosis == mistake.hint, (
+        f"{mistake.name} was caught but diagnosed as {err.value.diagnosis!r}")
+
+
+@pytest.mark.parametrize("name", list(GRADED))
+def test_no_two_mistakes_agree_on_every_case(name):
+    graded = GRADED[name]
+    cases = graded.cases()
+    outputs = {m.name: [run_impl(graded, c, m.impl, whose="mistake") for c in cases]
+               for m in graded.mistakes}
+    for a, b in itertools.combinations(outputs, 2):
+        assert not all(_matches(x, y, c) for x, y, c in zip(outputs[a], outputs[b], cases)), (
+            f"{a} and {b} give the same outputs on every case")
+
+
+def test_reference_statistics_sit_on_their_population_values():
+    # the seeds must not put the reference's own draw outside 4 standard
+    # errors, or a correct mask drawn another way would fail
+    graded = GRADED["dropout"]
+    for case in graded.cases():
+        if case.tol == "statistics":
+            out = run_impl(graded, case, graded.reference, whose="reference")
+            assert out["backward_zeros_differ"] == 0.0
+            p = float(case.label.split("p=")[1].split(",")[0])
+            assert out["drop_rate"] == p
+            assert out["mean_ratio"] in (1.0, 1 - p)
+
+
+# ---- correct alternatives: penalties
+
+
+def l1_penalty_norm(w, lam):
+    return lam * np.linalg.norm(np.ravel(w).astype(np.float64), 1)
+
+
+def l1_grad_where(w, lam):
+    return np.where(w > 0, lam, np.where(w < 0, -lam, 0.0)).astype(w.dtype)
+
+
+def l1_penalty_loop(w, lam):
+    return lam * sum(abs(float(v)) for v in np.ravel(w))
+
+
+def l1_grad_loop(w, lam):
+    g = np.zeros_like(w)
+    for i in np.ndindex(w.shape):
+        g[i] = lam if w[i] > 0 else (-lam if w[i] < 0 else 0.0)
+    return g
+
+
+def l1_penalty_float32(w, lam):  # float32 sums are allowed on float32 weights
+    return lam * np.abs(w).sum()
+
+
+def l1_grad_difference(w, lam):
+    return lam * ((w > 0).astype(w.dtype) - (w < 0).astype(w.dtype))
+
+
+def l2_penalty_dot(w, lam):
+    v = np.ravel(w).astype(np.float64)
+    return 0.5 * lam * float(v @ v)
+
+
+def l2_grad_in_place(w, lam):
+    g = w.copy()
+    g *= lam
+    return g
+
+
+def l2_penalty_norm_squared(w, lam):
+    return lam * np.linalg.norm(w.astype(np.float64)) ** 2 / 2
+
+
+def l2_grad_loop(w, lam):
+    return np.array([lam * v for v in w.ravel()], dtype=w.dtype).reshape(w.shape)
+
+
+def l2_penalty_float32(w, lam):
+    return 0.5 * lam * np.sum(w ** 2)
+
+
+def l2_grad_multiply(w, lam):
+    return np.multiply(w, lam)
+
+
+# ---- correct alternatives: dropout (the cache format is the student's own)
+
+
+def dropout_forward_dict(x, p, *, train=True, rng=None, mask=None, mode="inverted"):
+    if not train:
+        scale = 1.0 if mode == "inverted" else 1 - p
+        return x * scale, {"mask": None, "scale": scale}
+    keep = mask if mask is not None else rng.random(x.shape) < 1 - p  # another event
+    scale = 1 / (1 - p) if mode == "inverted" else 1.0
+    return np.where(keep, x * scale, 0.0).astype(x.dtype), {"mask": keep, "scale": scale}
+
+
+def dropout_backward_dict(dout, cache):
+    if cache["mask"] is None:
+        return dout * cache["scale"]
+    return np.where(cache["mask"], dout * cache["scale"], 0.0).astype(dout.dtype)
+
+
+def dropout_forward_scaled_mask(x, p, *, train=True, rng=None, mask=None, mode="inverted"):
+    if not train:
+        factor = np.ones_like(x) if mode == "inverted" else np.full_like(x, 1 - p)
+        return x * factor, factor
+    keep = mask if mask is not None else rng.binomial(1, 1 - p, size=x.shape).astype(bool)
+    factor = keep.astype(x.dtype)
+    if mode == "inverted":
+        factor /= 1 - p
+    return x * factor, factor
+
+
+def dropout_backward_scaled_mask(dout, factor):
+    return dout * factor
+
+
+class DropCache(NamedTuple):
+    keep: np.ndarray | None
+    p: float
+    mode: str
+
+
+def dropout_forward_in_place(x, p, *, train=True, rng=None, mask=None, mode="inverted"):
+    if not train:
+        if mode == "classic":
+            x *= 1 - p
+        return x, DropCache(None, p, mode)
+    keep = mask.copy() if mask is not None else rng.random(x.shape) >= p
+    x[~keep] = 0
+    if mode == "inverted":
+        x /= 1 - p
+    return x, DropCache(keep, p, mode)
+
+
+def dropout_backward_in_place(dout, cache):
+    if cache.keep is None:
+        return dout * (1 - cache.p) if cache.mode == "classic" else dout
+    dx = dout.copy()
+    dx[~cache.keep] = 0
+    return dx / (1 - cache.p) if cache.mode == "inverted" else dx
+
+
+# ---- correct alternatives: early stopping
+
+
+def stopping_dict_init():
+    return {"best": math.inf, "best_step": 0, "step": 0, "bad_steps": 0}
+
+
+def stopping_dict_step(state, val_loss, *, patience, min_delta=0.0):
+    state = dict(state, step=state["step"] + 1)
+    if state["best"] - val_loss > min_delta:
+        state.update(best=val_loss, best_step=state["step"], bad_steps=0)
+    else:
+        state["bad_steps"] += 1
+    return state["bad_steps"] >= patience, state
+
+
+def stopping_mutable_init():
+    return SimpleNamespace(best=float("inf"), best_step=0, step=0, bad_steps=0)
+
+
+def stopping_mutable_step(state, val_loss, *, patience, min_delta=0.0):
+    state.step += 1
+    if not val_loss >= state.best - min_delta and not np.isnan(val_loss):
+        state.best, state.best_step, state.bad_steps = val_loss, state.step, 0
+    else:
+        state.bad_steps += 1
+    return bool(state.bad_steps >= patience), state
+
+
+class MyStop(NamedTuple):  # the student's own record, fields in another order
+    step: int
+    bad_steps: int
+    best: float
+    best_step: int
+
+
+def stopping_own_init():
+    return MyStop(0, 0, np.inf, 0)
+
+
+def stopping_own_step(state, val_loss, *, patience, min_delta=0.0):
+    step = state.step + 1
+    improved = val_loss + min_delta < state.best
+    if improved:
+        state = MyStop(step, 0, val_loss, step)
+    else:
+        state = state._replace(step=step, bad_steps=state.bad_steps + 1)
+    return np.bool_(state.bad_steps >= patience), state
+
+
+ALTERNATIVES = {
+    "l1": [(l1_penalty_norm, l1_grad_where), (l1_penalty_loop, l1_grad_loop),
+           (l1_penalty_float32, l1_grad_difference)],
+    "l2": [(l2_penalty_dot, l2_grad_in_place), (l2_penalty_norm_squared, l2_grad_loop),
+           (l2_penalty_float32, l2_grad_multiply)],
+    "dropout": [(dropout_forward_dict, dropout_backward_dict),
+                (dropout_forward_scaled_mask, dropout_backward_scaled_mask),
+                (dropout_forward_in_place, dropout_backward_in_place)],
+    "early_stopping": [(stopping_dict_init, stopping_dict_step),
+                       (stopping_mutable_init, stopping_mutable_step),
+                       (stopping_own_init, stopping_own_step)],
+}
+CORRECT = [(name, pair) for name, pairs in ALTERNATIVES.items() for pair in pairs]
+
+
+@pytest.mark.parametrize("name,pair", CORRECT, ids=[p[1].__name__ for _, p in CORRECT])
+def test_correct_alternative_passes(name, pair):
+    check(GRADED[name], pair)
+
+
+def test_every_function_has_five_mistakes_and_three_alternatives():
+    for name, graded in GRADED.items():
+        assert len(graded.mistakes) >= 5, name
+        assert len({m.name for m in graded.mistakes}) == len(graded.mistakes), name
+        assert len(ALTERNATIVES[name]) >= 3, name
+
+
+@pytest.mark.parametrize("name", list(GRADED))
+def test_a_check_takes_well_under_a_second(name):
+    start = time.perf_counter()
+    check(GRADED[name], GRADED[name].reference)
+    assert time.perf_counter() - start < 0.5
+
+
+# ---- failure messages
+
+
+def test_failure_names_entry_case_and_numbers():
+    def grad_off_at_one_entry(w, lam):
+        g = ref.l2_grad(w, lam)
+        if g.ndim == 2:
+            g[1, 2] += 0.01
+        return g
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["l2"], (ref.l2_penalty, grad_off_at_one_entry))
+    text = str(err.value)
+    assert "at grad[1, 2]" in text and "yours" in text and "expected" in text
+    assert "lam=0.3" in text and "shape (4, 5)" in text
+
+
+def test_early_stopping_failure_names_the_step():
+    def forgets_best_step(state, val_loss, *, patience, min_delta=0.0):
+        stop, new = ref.early_stopping_step(state, val_loss, patience=patience,
+                                            min_delta=min_delta)
+        return stop, new._replace(best_step=1)
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["early_stopping"], (ref.early_stopping_init, forgets_best_step))
+    text = str(err.value)
+    assert "at step 1, state.best_step: yours 1, expected 2" in text
+    assert "patience=3" in text
+
+
+def test_a_wrong_drop_rate_shows_the_measured_value():
+    def keeps_half(x, p, *, train=True, rng=None, mask=None, mode="inverted"):
+        if train and mask is None:
+            mask = rng.random(x.shape) >= 0.5
+        return ref.dropout_forward(x, p, train=train, mask=mask, mode=mode)
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["dropout"], (keeps_half, ref.dropout_backward))
+    text = str(err.value)
+    assert "drop_rate: yours 0.5" in text and "expected 0.3" in text
+    assert "4 standard errors" in text
+
+
+def stopping_relative_delta(state, val_loss, *, patience, min_delta=0.0):
+    # torch's ReduceLROnPlateau threshold: relative, not absolute
+    step = state.step + 1
+    if val_loss < state.best * (1 - min_delta):
+        state = ref.EarlyStopping(val_loss, step, step, 0)
+    else:
+        state = state._replace(step=step, bad_steps=state.bad_steps + 1)
+    return state.bad_steps >= patience, state
+
+
+@pytest.mark.parametrize("name,impl", [
+    ("l1", (ref.l1_penalty, lambda w, lam: lam * np.sign(w) + 1e-3 * w)),
+    ("l2", (lambda w, lam: 0.5 * lam * np.sum(w ** 2) / w.size, ref.l2_grad)),
+    ("dropout", (lambda x, p, *, train=True, rng=None, mask=None, mode="inverted":
+                 ref.dropout_forward(x, p / 2, train=train, rng=rng, mask=mask, mode=mode),
+                 ref.dropout_backward)),
+    ("early_stopping", (ref.early_stopping_init, stopping_relative_delta)),
+])
+def test_unknown_mistake_is_caught_without_a_false_diagnosis(name, impl):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], impl)
+    assert err.value.diagnosis is None
+
+
+@pytest.mark.parametrize("name,bad,needle", [
+    ("l1", (lambda w, lam: None, ref.l1_grad), "your penalty is None"),
+    ("l1", (ref.l1_penalty, lambda w, lam: list(lam * np.sign(w))),
+     "your grad should be a numpy array of shape (4, 5), got list"),
+    ("l2", (lambda w, lam: 0.5 * lam * w ** 2, ref.l2_grad),
+     "your penalty should be a single number, got an array of shape (4, 5)"),
+    ("l2", (ref.l2_penalty, lambda w, lam: lam * w.ravel()),
+     "your grad has shape (20,), expected (4, 5)"),
+    ("l2", (ref.l2_penalty, lambda w, lam: np.round(lam * w).astype(int)),
+     "dtype int64, expected floating-point"),
+    ("dropout", (lambda x, p, **kw: ref.dropout_forward(x, p, **kw)[0], ref.dropout_backward),
+     "your dropout_forward should return (out, cache), got ndarray"),
+    ("dropout", (ref.dropout_forward, lambda dout, cache: 1 / 0),
+     "raised ZeroDivisionError"),
+    ("early_stopping", (ref.early_stopping_init,
+                        lambda s, v, *, patience, min_delta=0.0: False),
+     "should return (stop, state), got bool at step 0"),
+    ("early_stopping", (ref.early_stopping_init,
+                        lambda s, v, *, patience, min_delta=0.0: (None, s)),
+     "your stop should be True or False, got NoneType at step 0"),
+    ("early_stopping", (lambda: {"best": None}, ref.early_stopping_step),
+     "your early_stopping raised AttributeError"),
+])
+def test_malformed_returns_get_a_sentence(name, bad, needle):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], bad)
+    assert needle in str(err.value)
+    assert "Traceback" not in str(err.value)
