@@ -23,7 +23,7 @@ from autograder.assignments import available, load
 from autograder.grading import graded
 from autograder.notebook import (BEGIN, END, Solution, class_with_markers,
                                  function_with_markers)
-from autograder.notebook import Tests as TestsCell
+from autograder import notebook as spec
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONCEPTS = available()
@@ -46,7 +46,7 @@ def parts(assignment) -> dict[str, list[tuple[str, str]]]:
         if isinstance(cell, Solution):
             current = cell.objects[0].__name__
             out[current] = []
-        elif isinstance(cell, TestsCell):
+        elif isinstance(cell, spec.Tests):
             if (cell.key, cell.impl) not in out[current]:
                 out[current].append((cell.key, cell.impl))
     return out
@@ -132,7 +132,7 @@ def part_of(grade_id: str, parts_map, assignment) -> str:
     for cell in assignment.cells:
         if isinstance(cell, Solution):
             current = cell.objects[0].__name__
-        elif isinstance(cell, TestsCell):
+        elif isinstance(cell, spec.Tests):
             short = cell.key.partition(".")[2]
             counters[short] = counters.get(short, 0) + 1
             owner[f"test-{short}-{counters[short]}"] = current
@@ -231,3 +231,37 @@ def _methods(cls) -> tuple[str, ...]:
         if isinstance(cell, Solution) and cls in cell.objects:
             return cell.methods
     return ()
+
+
+BLOCK_COURSE_PACKAGES = (
+    "import sys\n"
+    "# as on a student's machine: neither the reference nor the grader exists\n"
+    "sys.modules['solutions'] = None\n"
+    "sys.modules['autograder'] = None\n")
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_visible_checks_run_without_the_course_packages(concept, tmp_path):
+    """The release with the solution filled in runs top to bottom, visible
+    checks included, in a kernel that cannot import solutions or autograder;
+    the untouched release fails its visible checks with NotImplementedError,
+    never with an ImportError."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    assignment = load(concept)
+    source = nbformat.read(ROOT / "exercises" / assignment.name / f"{assignment.name}.ipynb",
+                           as_version=4)
+    filled = nbformat.from_dict(json.loads(json.dumps(source)))
+    ClearHiddenTests().preprocess(filled, {})
+    filled.cells.insert(0, nbformat.v4.new_code_cell(BLOCK_COURSE_PACKAGES))
+    NotebookClient(filled, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    empty = nbformat.from_dict(json.loads(json.dumps(filled)))
+    ClearSolutions().preprocess(empty, {})
+    with pytest.raises(CellExecutionError) as err:
+        NotebookClient(empty, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert "NotImplementedError" in str(err.value), str(err.value)[-2000:]
