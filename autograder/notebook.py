@@ -166,7 +166,9 @@ def test_source(cell: Tests) -> str:
     """The hidden check, then the visible checks; ends with a statement.
 
     The hidden check comes first so that, at grading, a wrong answer is
-    explained by its diagnosis rather than by the first visible assert.
+    explained by its diagnosis rather than by the first visible assert. Its
+    call is an assignment, not an expression: nbgrader would score a cell's
+    trailing expression by its value.
     """
     args = [repr(cell.key), cell.impl]
     if cell.cases is not None:
@@ -174,7 +176,7 @@ def test_source(cell: Tests) -> str:
     if cell.uses:
         args.append(f"uses={list(cell.uses)!r}")
     hidden = "\n".join([HIDDEN_BEGIN, "from autograder.grading import hidden_check",
-                        f"hidden_check({', '.join(args)})", HIDDEN_END])
+                        f"_ = hidden_check({', '.join(args)})", HIDDEN_END])
     visible = textwrap.dedent(cell.visible).strip()
     note = "# The grader's hidden checks of this part run in this cell too."
     return "\n".join([hidden, note] + ([visible] if visible else []))
