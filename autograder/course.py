@@ -1,9 +1,19 @@
 """The instructor's command line: ``python -m autograder.course <command>``.
 
-``build`` writes each assignment's nbgrader source notebook into
-``exercises/`` from its spec (autograder/assignments/) and the reference;
-``release`` turns them into the student versions under ``release/`` with
-nbgrader (solutions and hidden tests stripped, cells locked).
+- ``build``: write each assignment's nbgrader source notebook into
+  ``exercises/`` from its spec (autograder/assignments/) and the reference.
+- ``release [NAME...]``: the student versions under ``release/`` (solutions
+  and hidden tests stripped, cells locked).
+- ``autograde NAME``: grade every submission in ``course/submitted/*/NAME``;
+  a submission whose kernel dies is graded from a copy in which the cell
+  that stops the kernel raises an error instead (autograder/recovery.py),
+  so it loses that part only.
+- ``feedback NAME``: feedback HTML in ``course/feedback`` (messages of the
+  checks, no hidden test code).
+- ``export``: all grades as CSV.
+
+Everything runs nbgrader with the course's ``nbgrader_config.py``; the
+``--root`` option points at another course folder (the tests use one).
 """
 from __future__ import annotations
 
@@ -64,18 +74,66 @@ def release(names: list[str], root: pathlib.Path = ROOT) -> None:
         print("no assignments in exercises/ yet: nothing to release")
 
 
+def nbgrader(root: pathlib.Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course folder ``root``."""
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root,
+                          env=tool_env(), check=check, capture_output=True, text=True)
+
+
+def autograde(name: str, root: pathlib.Path = ROOT) -> dict[str, list[str]]:
+    """Grade all submissions of ``name``; return {student: cells replaced}
+    for the submissions whose kernel died (empty lists: none replaced)."""
+    import nbformat
+
+    from autograder import recovery
+
+    submitted = root / "course" / "submitted"
+    students = sorted(p.name for p in submitted.iterdir() if (p / name).is_dir())
+    nbgrader(root, "autograde", name, "--create", "--force", check=False)
+    recovered: dict[str, list[str]] = {}
+    for student in students:
+        if (root / "course" / "autograded" / student / name).is_dir():
+            continue
+        area = root / "course" / "recovery"
+        recovery.copy_submission(submitted / student / name, area / student / name)
+        replaced: list[str] = []
+        for path in sorted((area / student / name).glob("*.ipynb")):
+            source = root / "exercises" / name / path.name
+            copy, cells = recovery.neutralized(path, source)
+            nbformat.write(copy, path)
+            replaced += cells
+        nbgrader(root, "autograde", name, "--create", "--force", f"--student={student}",
+                 f"--CourseDirectory.submitted_directory={area.relative_to(root)}")
+        recovered[student] = replaced
+    return recovered
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.course")
     sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--root", type=pathlib.Path, default=ROOT,
+                        help="the course folder (default: this repository)")
     sub.add_parser("build", help="write exercises/ from the specs and the reference")
     rel = sub.add_parser("release", help="build the student release")
     rel.add_argument("names", nargs="*", help="default: every assignment")
+    for command in ("autograde", "feedback"):
+        sub.add_parser(command).add_argument("name")
+    sub.add_parser("export", help="grades as CSV").add_argument(
+        "--to", default="grades.csv")
     args = parser.parse_args(argv)
+    root = args.root.resolve()
     if args.command == "build":
-        for path in build():
-            print(f"wrote {path.relative_to(ROOT)}")
+        for path in build(root):
+            print(f"wrote {path.relative_to(root)}")
     elif args.command == "release":
-        release(args.names or assignments())
+        release(args.names or assignments(root), root)
+    elif args.command == "autograde":
+        for student, cells in autograde(args.name, root).items():
+            print(f"{student}: the kernel died; graded with {cells} replaced by an error")
+    elif args.command == "feedback":
+        nbgrader(root, "generate_feedback", args.name, "--force")
+    elif args.command == "export":
+        nbgrader(root, "export", f"--to={args.to}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""What a hidden test cell calls: ``hidden_check("update_rules.adam", impl)``.
+"""What a hidden test cell calls: ``hidden_check("update_rules.adam", lambda: impl)``.
 
 The cell stays one line, so the feedback a student receives can show the
 check's message and nothing of how it was computed. Warnings and anything
@@ -13,11 +13,12 @@ import contextlib
 import importlib
 import io
 import warnings
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from autograder.core import Graded, check
+from autograder.feedback import CheckFailure
 
 
 def graded(key: str) -> Graded:
@@ -67,11 +68,29 @@ def reference_in(namespace: dict | None, concept: str,
 _ABSENT = object()
 
 
-def hidden_check(key: str, impl: Any, *, cases: Sequence[int] | None = None,
+def hidden_check(key: str, impl: Callable[[], Any], *, cases: Sequence[int] | None = None,
                  uses: Sequence[str] = ()) -> None:
-    """Check ``impl`` against the reference; raise CheckFailure if it is off."""
+    """Check the student's implementation against the reference.
+
+    ``impl`` is a function of no arguments that returns the implementation
+    (``lambda: (adam_init, adam_step)``), so that a name the student never
+    defined becomes a sentence here, not a traceback through the hidden
+    test cell. Whatever goes wrong surfaces as one CheckFailure, whose
+    message is all that the notebook or the feedback shows.
+    """
+    try:
+        student = impl()
+    except NameError as err:
+        raise CheckFailure(f"{err}: run the cell that defines it (and keep its "
+                           f"name as in the skeleton)") from None
     concept = key.partition(".")[0]
-    with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings(), \
-            np.errstate(all="ignore"), reference_in(_namespace(impl), concept, uses):
-        warnings.simplefilter("ignore")
-        check(graded(key), impl, only=cases)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings(), \
+                np.errstate(all="ignore"), reference_in(_namespace(student), concept, uses):
+            warnings.simplefilter("ignore")
+            check(graded(key), student, only=cases)
+    except CheckFailure:
+        raise
+    except Exception as err:  # a failure of the check itself, never hidden code
+        raise CheckFailure(f"the check of {key} could not run: "
+                           f"{type(err).__name__}: {err}") from None

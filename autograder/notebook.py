@@ -170,7 +170,7 @@ def test_source(cell: Tests) -> str:
     call is an assignment, not an expression: nbgrader would score a cell's
     trailing expression by its value.
     """
-    args = [repr(cell.key), cell.impl]
+    args = [repr(cell.key), f"lambda: {cell.impl}"]
     if cell.cases is not None:
         args.append(f"cases={list(cell.cases)!r}")
     if cell.uses:
