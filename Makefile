@@ -56,9 +56,9 @@ site: env
 	$(BIN)/jupyter-book build $(SPHINX_FLAGS) .
 
 # The chapters as plain notebooks (no outputs) beside their .md sources,
-# for the launch buttons; tests/site/test_notebooks.py keeps them in sync.
+# for the launch buttons; tests/website/test_notebooks.py keeps them in sync.
 notebooks: env
-	$(BIN)/jupytext --to ipynb --update-metadata '{"jupytext": null}' chapters/[0-9]*.md chapters/intro.md
+	$(BIN)/python _ext/pair_notebooks.py
 
 release: env
 	$(BIN)/python -m autograder.course release
