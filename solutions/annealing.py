@@ -248,8 +248,14 @@ def plateau_init(lr: float) -> PlateauState:
     return PlateauState(float(lr), None, 0, 0)
 
 
-def _improves(metric: float, best: float | None, mode: str,
-              threshold: float) -> bool:
+def improves(metric: float, best: float | None, mode: str,
+             threshold: float) -> bool:
+    """Whether ``metric`` beats ``best`` by the relative ``threshold``.
+
+    mode "min" (a loss): metric < best * (1 - threshold); mode "max" (an
+    accuracy): metric > best * (1 + threshold). The first metric (best is
+    None) always improves; a nan metric never does.
+    """
     if mode == "min":
         ref = math.inf if best is None else best
         return metric < ref * (1 - threshold)
@@ -287,7 +293,7 @@ def plateau_step(state: PlateauState, metric: float, *, mode: str = "min",
     _check_plateau(mode, factor, patience, threshold, cooldown, min_lr)
     metric = float(metric)
     lr, best, bad, cool = state
-    if _improves(metric, best, mode, threshold):
+    if improves(metric, best, mode, threshold):
         best, bad = metric, 0
     else:
         bad += 1
