@@ -32,19 +32,23 @@ Rule2 = Callable[[float, float], tuple[float, float, float]]
 
 
 def _add(a: float, b: float) -> tuple[float, float, float]:
+    """Return (a + b, its slope in a, its slope in b)."""
     return a + b, 1.0, 1.0
 
 
 def _sub(a: float, b: float) -> tuple[float, float, float]:
+    """Return (a - b, its slope in a, its slope in b)."""
     return a - b, 1.0, -1.0
 
 
 def _mul(a: float, b: float) -> tuple[float, float, float]:
+    """Return (a * b, its slope in a, its slope in b)."""
     # Each input's slope is the other input: the "swap" of the mul gate.
     return a * b, b, a
 
 
 def _div(a: float, b: float) -> tuple[float, float, float]:
+    """Return (a / b, its slope in a, its slope in b); b must not be 0."""
     if b == 0:
         raise ZeroDivisionError(f"division by zero: {a} / {b}")
     return a / b, 1.0 / b, -a / (b * b)
@@ -55,6 +59,7 @@ def _neg(x: float) -> tuple[float, float]:
 
 
 def _power(x: float, k: float) -> tuple[float, float]:
+    """Return (x ** k, its slope in x) for a plain number k."""
     if x < 0 and k != int(k):
         raise ValueError(f"x ** k needs x >= 0 for non-integer k, got "
                          f"x = {x}, k = {k}")
@@ -67,22 +72,26 @@ def _power(x: float, k: float) -> tuple[float, float]:
 
 
 def _exp(x: float) -> tuple[float, float]:
+    """Return (exp(x), its slope in x)."""
     y = math.exp(x)
     return y, y
 
 
 def _log(x: float) -> tuple[float, float]:
+    """Return (log(x), its slope in x) for x > 0."""
     if x <= 0:
         raise ValueError(f"log needs data > 0, got {x}")
     return math.log(x), 1.0 / x
 
 
 def _tanh(x: float) -> tuple[float, float]:
+    """Return (tanh(x), its slope in x)."""
     t = math.tanh(x)
     return t, 1.0 - t * t
 
 
 def _sigmoid(x: float) -> tuple[float, float]:
+    """Return (sigmoid(x), its slope in x), without overflow."""
     # Two branches so that exp never overflows for large |x|.
     if x >= 0:
         s = 1.0 / (1.0 + math.exp(-x))
@@ -93,6 +102,7 @@ def _sigmoid(x: float) -> tuple[float, float]:
 
 
 def _relu(x: float) -> tuple[float, float]:
+    """Return (max(x, 0), its slope in x); the slope at 0 is 0."""
     return (x, 1.0) if x > 0 else (0.0, 0.0)
 
 
