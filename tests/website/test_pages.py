@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import html.parser
+import json
 import pathlib
 import re
 import urllib.error
@@ -153,3 +154,23 @@ def test_search_finds_a_term(browser, site_url):
     results = browser.find_elements(By.CSS_SELECTOR, "#search-results ul.search li a")
     targets = [r.get_attribute("href") for r in results]
     assert any("01_backprop" in t for t in targets), f"search results: {targets}"
+
+
+ASSIGNMENT_PAGES = [p for p in PAGES if re.match(r"chapters/0[1-7]_", p)]
+
+
+@pytest.mark.parametrize("page", ASSIGNMENT_PAGES)
+def test_assignment_download_is_a_notebook_without_solutions(browser, site_url, page):
+    open_page(browser, site_url + page)
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('a.download, a[download]')]"
+        ".map(a => a.href).filter(h => h.endsWith('.ipynb'));")
+    stem = page.split("/")[-1].removesuffix(".html")
+    ours = [h for h in links if h.endswith(f"/{stem}.ipynb")]
+    assert ours, f"{page}: no download of {stem}.ipynb (links: {links})"
+    notebook = json.loads(_fetch(ours[0]))
+    text = json.dumps(notebook)
+    for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "hidden_check"):
+        assert marker not in text, f"{ours[0]}: contains {marker!r}"
+    stubs = sum("raise NotImplementedError" in "".join(c["source"]) for c in notebook["cells"])
+    assert stubs >= 3, f"{ours[0]}: {stubs} parts to write; expected a released assignment"
