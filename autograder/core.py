@@ -150,7 +150,7 @@ def run_impl(graded: Graded, case: Case, impl: Any, *, whose: str) -> Outputs:
                 f"({case.label})") from None
 
 
-def _matches(got: Outputs, out: Outputs, case: Case) -> bool:
+def matches(got: Outputs, out: Outputs, case: Case) -> bool:
     """True when two runs agree on every leaf within the case's tolerance."""
     tol = tolerance(case.tol)
     a, b = dict(flatten("", got)), dict(flatten("", out))
@@ -173,7 +173,7 @@ def diagnose(graded: Graded, case: Case, got: Outputs) -> Mistake | None:
             out = run_impl(graded, case, mistake.impl, whose="mistake")
         except Exception:
             continue
-        if _matches(got, out, case):
+        if matches(got, out, case):
             return mistake
     return None
 
