@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograder.backprop import GRADED
-from autograder.core import _matches, check, run_impl
+from autograder.core import matches, check, run_impl
 from autograder.feedback import CheckFailure
 from solutions import backprop as ref
 
@@ -42,7 +42,7 @@ def test_mistakes_are_distinct_and_hints_are_one_sentence(key):
     outputs = {m.name: [_outputs(graded, c, m.impl) for c in cases]
                for m in graded.mistakes}
     for a, b in itertools.combinations(graded.mistakes, 2):
-        assert not all(x is not None and y is not None and _matches(x, y, c)
+        assert not all(x is not None and y is not None and matches(x, y, c)
                        for x, y, c in zip(outputs[a.name], outputs[b.name], cases)), (
             f"{a.name} and {b.name} agree on every case: one can never be named")
     for m in graded.mistakes:

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder.core import _matches, check, run_impl
+from autograder.core import matches, check, run_impl
 from autograder.feedback import CheckFailure
 from autograder.gates import GRADED, WARNINGS
 from solutions import gates as ref
@@ -35,7 +35,7 @@ def test_no_two_mistakes_agree_on_every_case(name):
     outs = {m.name: [run_impl(graded, c, m.impl, whose="mistake") for c in cases]
             for m in graded.mistakes}
     for a, b in itertools.combinations(outs, 2):
-        assert not all(_matches(x, y, c) for x, y, c in zip(outs[a], outs[b], cases)), (a, b)
+        assert not all(matches(x, y, c) for x, y, c in zip(outs[a], outs[b], cases)), (a, b)
 
 
 @pytest.mark.parametrize("name", GRADED)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from autograder.core import _matches, check, run_impl
+from autograder.core import matches, check, run_impl
 from autograder.feedback import CheckFailure
 from autograder.regularization import GRADED
 from solutions import regularization as ref
@@ -35,7 +35,7 @@ def test_no_two_mistakes_agree_on_every_case(name):
     outputs = {m.name: [run_impl(graded, c, m.impl, whose="mistake") for c in cases]
                for m in graded.mistakes}
     for a, b in itertools.combinations(outputs, 2):
-        assert not all(_matches(x, y, c) for x, y, c in zip(outputs[a], outputs[b], cases)), (
+        assert not all(matches(x, y, c) for x, y, c in zip(outputs[a], outputs[b], cases)), (
             f"{a} and {b} give the same outputs on every case")
 
 
