@@ -7,7 +7,6 @@ import functools
 import itertools
 import math
 import operator
-import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -29,17 +28,8 @@ GRIDS = {"step_decay": A.STEP_GRIDS, "exponential_decay": A.EXP_GRIDS,
 MUTANTS = [(name, m) for name, g in GRADED.items() for m in g.mistakes]
 
 
-@pytest.mark.parametrize("name,mistake", MUTANTS, ids=[m.name for _, m in MUTANTS])
-def test_every_catalogued_mistake_is_caught_and_named(name, mistake):
-    with pytest.raises(CheckFailure) as err:
-        check(GRADED[name], mistake.impl)
-    assert err.value.diagnosis == mistake.hint, (
-        f"{mistake.name} was caught but diagnosed as {err.value.diagnosis!r}")
 
 
-@pytest.mark.parametrize("name", list(GRADED))
-def test_reference_passes(name):
-    check(GRADED[name], GRADED[name].reference)
 
 
 # ---- the catalogue itself: mutants far from the reference and from each other
@@ -90,15 +80,6 @@ def test_grids_hold_every_boundary_and_its_neighbours():
             assert g.ts == list(range(len(g.ts)))  # the index along "t" is t
 
 
-def test_each_check_is_fast():
-    for name, graded in GRADED.items():
-        for impl in [graded.reference] + [m.impl for m in graded.mistakes]:
-            start = time.perf_counter()
-            try:
-                check(graded, impl)
-            except CheckFailure:
-                pass
-            assert time.perf_counter() - start < 0.2, name
 
 
 # ---- correct alternatives: other code, same mathematics

@@ -4,7 +4,6 @@ alternative passes, failures say where, and malformed answers get a
 sentence."""
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import time
@@ -12,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder.core import matches, check, run_impl
+from autograder.core import check
 from autograder.feedback import CheckFailure
 from autograder.gates import GRADED, WARNINGS
 from solutions import gates as ref
@@ -20,30 +19,10 @@ from solutions import gates as ref
 MUTANTS = [(name, m) for name, g in GRADED.items() for m in g.mistakes]
 
 
-@pytest.mark.parametrize("name,mistake", MUTANTS, ids=[m.name for _, m in MUTANTS])
-def test_every_catalogued_mistake_is_caught_and_named(name, mistake):
-    with pytest.raises(CheckFailure) as err:
-        check(GRADED[name], mistake.impl)
-    assert err.value.diagnosis == mistake.hint, (
-        f"{mistake.name} was caught but diagnosed as {err.value.diagnosis!r}")
 
 
-@pytest.mark.parametrize("name", GRADED)
-def test_no_two_mistakes_agree_on_every_case(name):
-    graded = GRADED[name]
-    cases = graded.cases()
-    outs = {m.name: [run_impl(graded, c, m.impl, whose="mistake") for c in cases]
-            for m in graded.mistakes}
-    for a, b in itertools.combinations(outs, 2):
-        assert not all(matches(x, y, c) for x, y, c in zip(outs[a], outs[b], cases)), (a, b)
 
 
-@pytest.mark.parametrize("name", GRADED)
-def test_reference_passes_and_every_hint_is_one_sentence(name):
-    check(GRADED[name], GRADED[name].reference)
-    for m in GRADED[name].mistakes:
-        assert not m.hint[0].isupper() and not m.hint.endswith("."), m.name
-        assert ". " not in m.hint, m.name
 
 
 def test_cases_contain_the_ties_and_kinks_they_promise():

@@ -15,12 +15,6 @@ from solutions import update_rules as ref
 MUTANTS = [(rule, m) for rule, g in GRADED.items() for m in g.mistakes]
 
 
-@pytest.mark.parametrize("rule,mistake", MUTANTS, ids=[m.name for _, m in MUTANTS])
-def test_every_catalogued_mistake_is_caught_and_named(rule, mistake):
-    with pytest.raises(CheckFailure) as err:
-        check(GRADED[rule], mistake.impl)
-    assert err.value.diagnosis == mistake.hint, (
-        f"{mistake.name} was caught but diagnosed as {err.value.diagnosis!r}")
 
 
 # ---- correct alternatives: other code, same mathematics
