@@ -143,11 +143,14 @@ def helpers_for(module: ModuleType, objects: Sequence[Any], given: set[str]) -> 
 
 
 def imports_of(module: ModuleType) -> list[str]:
-    """The module's top-level imports, ``from __future__`` first."""
+    """The module's top-level imports, ``from __future__`` first, except
+    those of other ``solutions`` modules: in a notebook, those names are
+    defined by cells of their own and the course packages are absent."""
     source = inspect.getsource(module)
     tree = ast.parse(source)
     return [_node_source(source, n) for n in tree.body
-            if isinstance(n, (ast.Import, ast.ImportFrom))]
+            if isinstance(n, (ast.Import, ast.ImportFrom))
+            and not (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("solutions"))]
 
 
 # ---- cells
@@ -179,7 +182,13 @@ def test_source(cell: Tests) -> str:
                         f"_ = hidden_check({', '.join(args)})", HIDDEN_END])
     visible = textwrap.dedent(cell.visible).strip()
     note = "# The grader's hidden checks of this part run in this cell too."
-    return "\n".join([hidden, note] + ([visible] if visible else []))
+    if not visible:
+        return "\n".join([hidden, note])
+    # nbgrader gives 0 points to a test cell that writes to stderr, as a
+    # warning from a correct answer would
+    quiet = ["import warnings", "with warnings.catch_warnings():",
+             "    warnings.simplefilter('ignore')"]
+    return "\n".join([hidden, note] + quiet + [textwrap.indent(visible, "    ")])
 
 
 def build(assignment: Assignment) -> nbformat.NotebookNode:

@@ -1,0 +1,305 @@
+"""The capstone checks: correct alternatives pass, and failures say where,
+by how much and how long. That every catalogued mistake is caught and
+named is checked for all concepts at once in test_catalogue.py."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from autograder import capstone
+from autograder.core import matches, check, run_impl
+from autograder.feedback import CheckFailure
+from autograder.capstone import GRADED
+from solutions import capstone as ref
+from solutions.annealing import cosine
+from solutions.update_rules import adam_init, adam_step, momentum_init, momentum_step
+
+def test_three_correct_alternatives_per_function():
+    assert len(LOSS_ALTERNATIVES) >= 3 and len(PREDICT_ALTERNATIVES) >= 3
+    assert len(TRAIN_ALTERNATIVES) >= 3
+
+
+# ---- network_loss: correct alternatives
+
+
+def loss_plain_numpy(params, X, y, *, p_drop, lam, rng=None, masks=None, train=True):
+    """Everything inline: no pieces, a log-sum-exp softmax, np.where masks."""
+    z = X @ params["W1"] + params["b1"]
+    h = np.where(z > 0, z, 0.0)
+    scale = np.ones_like(h)
+    if train and p_drop > 0:
+        keep = masks[0] if masks is not None else rng.random(h.shape) >= p_drop
+        scale = np.where(keep, 1.0 / (1.0 - p_drop), 0.0)
+    s = (h * scale) @ params["W2"] + params["b2"]
+    m = s.max(axis=1, keepdims=True)
+    logp = s - m - np.log(np.exp(s - m).sum(axis=1, keepdims=True))
+    n = len(y)
+    loss = -logp[np.arange(n), y].mean()
+    loss += lam / 2 * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
+    ds = np.exp(logp)
+    ds[np.arange(n), y] -= 1
+    ds /= n
+    dh = ds @ params["W2"].T * scale
+    dz = np.where(z > 0, dh, 0.0)
+    return loss, {"W1": X.T @ dz + lam * params["W1"], "b1": dz.sum(0),
+                  "W2": (h * scale).T @ ds + lam * params["W2"], "b2": ds.sum(0)}
+
+
+def loss_in_place(params, X, y, *, p_drop, lam, rng=None, masks=None, train=True):
+    """In-place arithmetic on its own arrays and on the params it was given."""
+    h = X @ params["W1"]
+    h += params["b1"]
+    np.maximum(h, 0, out=h)
+    on = h > 0
+    if train and p_drop > 0:
+        mask = (masks[0] if masks is not None else rng.random(h.shape) >= p_drop)
+        mask = mask.astype(float) / (1 - p_drop)
+        h *= mask
+    else:
+        mask = 1.0
+    scores = h @ params["W2"] + params["b2"]
+    scores -= scores.max(axis=1, keepdims=True)
+    p = np.exp(scores)
+    p /= p.sum(axis=1, keepdims=True)
+    loss = float(-np.mean(np.log(p[np.arange(len(y)), y])))
+    p[np.arange(len(y)), y] -= 1
+    p /= len(y)
+    grads = {"b2": p.sum(axis=0), "W2": h.T @ p}
+    dh = p @ params["W2"].T
+    dh *= mask
+    dh *= on
+    grads["W1"], grads["b1"] = X.T @ dh, dh.sum(axis=0)
+    for name in ("W1", "W2"):
+        w = params[name]
+        loss += 0.5 * lam * float(np.vdot(w, w))
+        grads[name] += lam * w
+        w *= 0.0  # a careless student may clobber the inputs: copies were passed
+    return loss, grads
+
+
+def loss_with_pieces_reordered(params, X, y, *, p_drop, lam, rng=None, masks=None,
+                               train=True):
+    """The course's pieces, dropout written by hand, penalties summed first."""
+    from solutions.backprop import affine_backward, affine_forward
+    from solutions.gates import softmax_cross_entropy
+    penalty = sum(0.5 * lam * np.sum(params[k] ** 2) for k in ("W1", "W2"))
+    z, c1 = affine_forward(X, params["W1"], params["b1"])
+    h = np.maximum(z, 0)
+    if train and p_drop > 0:
+        keep = list(masks)[0] if masks is not None else rng.random(h.shape) >= p_drop
+        factor = keep * (1 / (1 - p_drop))
+    else:
+        factor = np.ones_like(h)
+    scores, c2 = affine_forward(h * factor, params["W2"], params["b2"])
+    data, dscores = softmax_cross_entropy(scores, y)
+    dhd, dW2, db2 = affine_backward(dscores, c2)
+    _, dW1, db1 = affine_backward(dhd * factor * (z > 0), c1)
+    return penalty + data, {"W1": dW1 + lam * params["W1"], "b1": db1,
+                            "W2": dW2 + lam * params["W2"], "b2": db2}
+
+
+LOSS_ALTERNATIVES = [loss_plain_numpy, loss_in_place, loss_with_pieces_reordered]
+
+
+@pytest.mark.parametrize("impl", LOSS_ALTERNATIVES, ids=lambda f: f.__name__)
+def test_correct_network_loss_passes(impl):
+    check(GRADED["network_loss"], impl)
+
+
+# ---- predict: correct alternatives
+
+
+def predict_softmax(params, X):
+    s = np.maximum(X @ params["W1"] + params["b1"], 0) @ params["W2"] + params["b2"]
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True)).argmax(axis=1)
+
+
+def predict_loop(params, X):
+    out = []
+    for x in X:
+        h = np.maximum(x @ params["W1"] + params["b1"], 0)
+        out.append(int(np.argmax(h @ params["W2"] + params["b2"])))
+    return np.array(out)
+
+
+def predict_via_loss(params, X):
+    """Scores through the course's layers, as network_loss computes them."""
+    from solutions.backprop import mlp_forward
+    return mlp_forward(X, params)[0].argmax(axis=-1)
+
+
+def _accuracy_with(predict):
+    def accuracy(params, X, y):
+        labels = predict(params, X)
+        return sum(int(a == b) for a, b in zip(labels, y)) / len(y)
+    return accuracy
+
+
+PREDICT_ALTERNATIVES = [predict_softmax, predict_loop, predict_via_loss]
+
+
+@pytest.mark.parametrize("predict", PREDICT_ALTERNATIVES, ids=lambda f: f.__name__)
+def test_correct_predict_passes(predict):
+    check(GRADED["predict"], (predict, _accuracy_with(predict)))
+
+
+# ---- train: anything that learns passes
+
+
+def train_constant_lr(X, y, X_val, y_val, *, hidden=64, steps=1000, lr=1e-2, p_drop=0.1,
+                      lam=1e-4, batch_size=64, warmup=50, eval_every=50, seed=0):
+    """No schedule at all: the check grades the result, not the recipe."""
+    rng = np.random.default_rng(seed)
+    params = ref.init_params(X.shape[1], hidden, 3, rng=rng)
+    states = {k: adam_init(w) for k, w in params.items()}
+    for t in range(steps):
+        batch = rng.choice(len(y), size=batch_size, replace=False)
+        _, grads = ref.network_loss(params, X[batch], y[batch], p_drop=p_drop, lam=lam,
+                                    rng=rng)
+        for k in params:
+            params[k], states[k] = adam_step(params[k], grads[k], states[k], lr=3e-3)
+    return params, {}
+
+
+def train_full_batch_momentum(X, y, X_val, y_val, *, hidden=64, steps=1500, lr=0.2,
+                              p_drop=0.0, lam=0.0, seed=0, **unused):
+    """Full-batch gradient descent with momentum and a cosine decay."""
+    rng = np.random.default_rng(seed)
+    params = ref.init_params(X.shape[1], hidden, 3, rng=rng)
+    states = {k: momentum_init(w) for k, w in params.items()}
+    for t in range(steps):
+        _, grads = ref.network_loss(params, X, y, p_drop=p_drop, lam=lam)
+        rate = cosine(t, lr0=lr, total=steps)
+        for k in params:
+            params[k], states[k] = momentum_step(params[k], grads[k], states[k], lr=rate,
+                                                 mu=0.9)
+    return params, {"note": "no history kept"}
+
+
+def train_fresh_adam_state(X, y, X_val, y_val, **kw):
+    """A fresh Adam state at every step is sign descent, and still learns:
+    not a mistake this check can (or should) catch."""
+    from solutions.annealing import warmup_cosine
+    rng = np.random.default_rng(0)
+    params = ref.init_params(2, 32, 3, rng=rng)
+    for t in range(800):
+        batch = rng.permutation(len(y))[:64]
+        _, grads = ref.network_loss(params, X[batch], y[batch], p_drop=0.0, lam=0.0)
+        rate = warmup_cosine(t, lr0=1e-2, warmup=20, total=800)
+        params = {k: adam_step(w, grads[k], adam_init(w), lr=rate)[0]
+                  for k, w in params.items()}
+    return params, None
+
+
+TRAIN_ALTERNATIVES = [train_constant_lr, train_full_batch_momentum, train_fresh_adam_state]
+
+
+@pytest.mark.parametrize("train", TRAIN_ALTERNATIVES, ids=lambda f: f.__name__)
+def test_correct_train_passes(train):
+    check(GRADED["train"], train)
+
+
+# ---- failure messages
+
+
+def test_loss_failure_names_entry_and_numbers():
+    def off_in_b1(params, X, y, **kw):
+        loss, grads = ref.network_loss(params, X, y, **kw)
+        grads["b1"] = grads["b1"] + 1e-3
+        return loss, grads
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["network_loss"], off_in_b1)
+    text = str(err.value)
+    assert "grads.b1[" in text and "yours" in text and "expected" in text
+    assert "X of shape (6, 4)" in text and err.value.diagnosis is None
+
+
+def test_uncatalogued_wrong_loss_fails_without_a_false_diagnosis():
+    def sum_not_mean(params, X, y, **kw):
+        loss, grads = ref.network_loss(params, X, y, **kw)
+        return loss * len(y), {k: g * len(y) for k, g in grads.items()}
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["network_loss"], sum_not_mean)
+    assert err.value.diagnosis is None
+
+
+@pytest.mark.parametrize("bad,needle", [
+    (lambda params, X, y, **kw: None, "should return (loss, grads), got NoneType"),
+    (lambda params, X, y, **kw: (1.0,), "should return (loss, grads), got a tuple of 1"),
+    (lambda params, X, y, **kw: (1.0, [1, 2]), "has no field 'W1'"),
+    (lambda params, X, y, **kw: (np.ones(3), ref.network_loss(params, X, y, **kw)[1]),
+     "loss should be a single number"),
+    (lambda params, X, y, **kw: 1 / 0, "raised ZeroDivisionError"),
+    (lambda params, X, y, *, p_drop, lam: ref.network_loss(params, X, y, p_drop=p_drop,
+                                                          lam=lam),
+     "raised TypeError"),
+])
+def test_malformed_network_loss_gets_a_sentence(bad, needle):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["network_loss"], bad)
+    assert needle in str(err.value)
+
+
+def test_malformed_predict_gets_a_sentence():
+    def scores_not_labels(params, X):
+        return np.maximum(X @ params["W1"] + params["b1"], 0) @ params["W2"]
+    with pytest.raises(CheckFailure, match=r"predict\(params, X\) has shape \(30, 3\), "
+                       r"expected \(30,\)"):
+        check(GRADED["predict"], (scores_not_labels, ref.accuracy))
+
+
+def test_train_failure_says_accuracy_and_time():
+    def too_short(X, y, X_val, y_val, **kw):
+        return ref.train(X, y, X_val, y_val, steps=3, warmup=1)
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["train"], too_short)
+    text = str(err.value)
+    assert "validation accuracy 0." in text and " s; it must reach at least 0.9 " in text
+    assert "within 60 s" in text and "spirals(200, seed=1)" in text
+    assert err.value.diagnosis is None
+
+
+@pytest.mark.parametrize("bad,needle", [
+    (lambda *a, **k: None, "should return (params, history), got NoneType"),
+    (lambda *a, **k: ([1], {}), "params as a dict"),
+    (lambda *a, **k: ({"W1": np.zeros((2, 4))}, {}), "has no ['b1', 'W2', 'b2']"),
+    (lambda *a, **k: ({"W1": np.zeros((4, 2)), "b1": np.zeros(4), "W2": np.zeros((4, 3)),
+                       "b2": np.zeros(3)}, {}), "params['W1'] has shape (4, 2), expected (2, 4)"),
+    (lambda *a, **k: ({"W1": np.full((2, 4), np.nan), "b1": np.zeros(4),
+                       "W2": np.zeros((4, 3)), "b2": np.zeros(3)}, {}), "nan or inf"),
+    (lambda *a, **k: 1 / 0, "raised ZeroDivisionError"),
+])
+def test_malformed_train_gets_a_sentence(bad, needle):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["train"], bad)
+    assert needle in str(err.value)
+
+
+def test_slow_train_is_stopped_at_the_budget(monkeypatch):
+    monkeypatch.setattr(capstone, "BUDGET", 0.3)
+
+    def slow(X, y, X_val, y_val, **kw):
+        try:
+            time.sleep(5)
+        except Exception:  # cannot swallow the alarm
+            pass
+        return ref.train(X, y, X_val, y_val)
+    with pytest.raises(CheckFailure, match=r"stopped after 0\.\d s: it must finish "
+                       r"within 0\.3 s"):
+        check(GRADED["train"], slow)
+
+
+def test_train_gets_copies_of_the_data():
+    seen = []
+
+    def scribbles(X, y, X_val, y_val, **kw):
+        out = ref.train(X, y, X_val, y_val)
+        X_val[:] = 0.0  # must not change what the check measures with
+        y_val[:] = 0
+        seen.append(1)
+        return out
+    check(GRADED["train"], scribbles)
+    assert seen
