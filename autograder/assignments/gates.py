@@ -1,4 +1,5 @@
 """Assignment 2: gates, activations and losses, each with its gradient."""
+from autograder.assignments.visible import GRADIENT_HELPERS
 from autograder.notebook import Assignment, Markdown, Provided, Solution, Tests
 from solutions import gates as ref
 
@@ -29,28 +30,7 @@ HELPERS = r'''
 import numpy as np
 
 
-def numerical_gradient(f, x, h=1e-5):
-    """Centered differences (f(x + h e_i) - f(x - h e_i)) / (2h) for every
-    entry i of the float array x; f(x) returns a number. x is changed in
-    place while f runs, and restored."""
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(*x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f(x)
-        x[i] = old - h
-        down = f(x)
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
-
-
-def relative_error(a, b):
-    """Largest |a - b| / max(|a|, |b|, 1e-8) over the entries."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-8)
-    return float(np.max(np.abs(a - b) / scale, initial=0.0))
-
+''' + GRADIENT_HELPERS + r'''
 
 def gate_errors(forward, backward, inputs, seed=0):
     """Check a pair forward(*inputs) -> (out, cache), backward(dout, cache)
