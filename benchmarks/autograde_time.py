@@ -9,7 +9,6 @@ one nbgrader run show side by side.
 """
 from __future__ import annotations
 
-import json
 import pathlib
 import shutil
 import tempfile

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder import capstone
-from autograder.core import matches, check, run_impl
+from autograder.core import check
 from autograder.feedback import CheckFailure
 from autograder.capstone import GRADED
 from solutions import capstone as ref
