@@ -36,6 +36,16 @@ class Provided:
 
 
 @dataclass(frozen=True)
+class Given:
+    """Reference code given whole and locked (for example the pieces of
+    earlier assignments that a capstone composes), with the imports and
+    helpers it needs; ``header`` and ``footer`` are code around it."""
+    objects: tuple[Any, ...]
+    header: str = ""
+    footer: str = ""
+
+
+@dataclass(frozen=True)
 class Solution:
     """Reference objects (functions, or classes with the methods to write)."""
     objects: tuple[Any, ...]
@@ -223,12 +233,17 @@ def build(assignment: Assignment) -> nbformat.NotebookNode:
                 nb.cells.append(nbformat.v4.new_code_cell(
                     "# Helpers the reference uses: run this cell, do not change it.\n\n"
                     + "\n\n\n".join(helpers), metadata=_meta("provided", gid("helpers"))))
-                given |= _defined(helpers)
+                given |= defined_names(helpers)
             code = [class_with_markers(o, cell.methods) if isinstance(o, type)
                     else function_with_markers(o) for o in cell.objects]
             nb.cells.append(nbformat.v4.new_code_cell(
                 "\n\n\n".join(code), metadata=_meta("solution", cell.objects[0].__name__)))
             given |= {o.__name__ for o in cell.objects}
+        elif isinstance(cell, Given):
+            code = given_source(cell, given | _notebook_names(assignment))
+            given |= defined_names([code])
+            nb.cells.append(nbformat.v4.new_code_cell(
+                code, metadata=_meta("provided", gid("given"))))
         elif isinstance(cell, Tests):
             name = cell.key.partition(".")[2]
             nb.cells.append(nbformat.v4.new_code_cell(
@@ -245,7 +260,26 @@ def _notebook_names(assignment: Assignment) -> set[str]:
     return {o.__name__ for c in assignment.cells if isinstance(c, Solution) for o in c.objects}
 
 
-def _defined(sources: Sequence[str]) -> set[str]:
+def given_source(cell: Given, given: set[str]) -> str:
+    """The code of a Given cell: header, each module's imports, the helpers
+    not yet defined in the notebook, the objects' sources, footer."""
+    imports: list[str] = []
+    bodies: list[str] = []
+    for obj in cell.objects:
+        module = inspect.getmodule(obj)
+        imports += [i for i in imports_of(module) if i not in imports]
+        helpers = helpers_for(module, [obj], given | {o.__name__ for o in cell.objects})
+        bodies += [h for h in helpers if h not in bodies]
+        given = given | defined_names(helpers)
+        bodies.append(inspect.getsource(obj).rstrip())
+    header = textwrap.dedent(cell.header).strip()
+    parts = ["\n".join(([header] if header else []) + imports),
+             "\n\n\n".join(bodies), textwrap.dedent(cell.footer).strip()]
+    return "\n\n\n".join(p for p in parts if p)
+
+
+def defined_names(sources: Sequence[str]) -> set[str]:
+    """Names that top-level definitions and assignments in ``sources`` bind."""
     names = set()
     for src in sources:
         for node in ast.parse(src).body:

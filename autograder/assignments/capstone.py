@@ -10,12 +10,7 @@ the names it calls, so a slip in one part costs points there only.
 """
 from __future__ import annotations
 
-import ast
-import inspect
-from types import ModuleType
-
-from autograder.notebook import (Assignment, Markdown, Provided, Solution, Tests,
-                                 helpers_for, imports_of)
+from autograder.notebook import Assignment, Given, Markdown, Provided, Solution, Tests
 from solutions import (annealing, backprop, capstone as ref, gates, problems,
                        regularization, update_rules)
 
@@ -31,47 +26,18 @@ PIECES = [
 ]
 
 
-def _defined(sources: list[str]) -> set[str]:
-    names = set()
-    for src in sources:
-        for node in ast.parse(src).body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.Assign):
-                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    return names
-
-
-def _given_code(module: ModuleType, names: tuple[str, ...], given: set[str]) -> str:
-    """A module's imports, the helpers ``names`` need and their sources.
-
-    Helpers an earlier cell already defines (``given``) are not repeated;
-    ``given`` gains everything this cell defines.
-    """
-    objects = [getattr(module, n) for n in names]
-    helpers = helpers_for(module, objects, given)
-    sources = helpers + [inspect.getsource(o).rstrip() for o in objects]
-    given |= _defined(sources) | set(names)
-    return "\n".join(imports_of(module)) + "\n\n\n" + "\n\n\n".join(sources)
-
-
-def _pieces_cells() -> list[Provided]:
-    given: set[str] = set()
-    cells = []
-    for module, names in PIECES:
-        chapter = module.__name__.rpartition(".")[2]
-        header = (f"# From {chapter} (the course's version; run this cell, do not "
-                  f"change it)\n")
-        cells.append(Provided(header + _given_code(module, names, given)))
-    data = _given_code(problems, ("spirals",), given)
-    split = inspect.getsource(ref.train_val_split).rstrip()
-    cells.append(Provided(
-        "# The data: three interleaved spiral arms, generated (nothing to download)\n"
-        + data + "\n\n\n" + split + "\n\n\n"
-        + "X, y = spirals(200, seed=0)\n"
-        + "X_train, y_train, X_val, y_val = train_val_split(X, y, seed=0)\n"
-        + "print(f'{len(y_train)} training and {len(y_val)} validation points, "
-        + "{X.shape[1]} inputs, {y.max() + 1} classes')"))
+def _pieces_cells() -> list[Given]:
+    cells = [Given(tuple(getattr(module, n) for n in names),
+                   header=f"# From {module.__name__.rpartition('.')[2]} (the course's "
+                          f"version; run this cell, do not change it)")
+             for module, names in PIECES]
+    cells.append(Given(
+        (problems.spirals, ref.train_val_split),
+        header="# The data: three interleaved spiral arms, generated (nothing to download)",
+        footer="X, y = spirals(200, seed=0)\n"
+               "X_train, y_train, X_val, y_val = train_val_split(X, y, seed=0)\n"
+               "print(f'{len(y_train)} training and {len(y_val)} validation points, "
+               "{X.shape[1]} inputs, {y.max() + 1} classes')"))
     return cells
 
 
