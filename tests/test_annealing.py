@@ -17,16 +17,10 @@ import torch
 from torch.optim import lr_scheduler as sched
 
 from solutions import annealing as A
+from oracle import rel_err
 
 TOL = 1e-12
 LR0 = 0.3
-
-
-def rel_err(a, b):
-    """max|a-b| / max(max|a|, max|b|, 1e-12) over all entries."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    scale = max(np.abs(a).max(), np.abs(b).max(), 1e-12)
-    return float(np.abs(a - b).max() / scale)
 
 
 def torch_lrs(make, n, lr0=LR0):

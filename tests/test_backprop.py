@@ -16,17 +16,9 @@ from solutions.backprop import (
     forward_mode_gradient, init_mlp, mlp_backward, mlp_forward,
     path_sum_gradient, relu_backward, relu_forward, reverse_mode_gradient,
     topological_order)
+from oracle import rel_err
 
 TOL = 1e-9
-
-
-def rel_err(a, b) -> float:
-    """max|a - b| / max(max|a|, max|b|, 1e-12)."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    scale = max(np.max(np.abs(a), initial=0.0),
-                np.max(np.abs(b), initial=0.0), 1e-12)
-    return float(np.max(np.abs(a - b), initial=0.0) / scale)
 
 
 def assert_close(what, ours, expected, tol=TOL):

@@ -13,15 +13,9 @@ import torch
 
 from solutions.problems import (Problem, quadratic, rosenbrock, saddle,
                                 spirals)
+from oracle import rel_err
 
 TOL = 1e-9
-
-
-def rel_err(a, b) -> float:
-    """max|a - b| / max(max|a|, max|b|, 1e-12)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    scale = max(np.abs(a).max(), np.abs(b).max(), 1e-12)
-    return float(np.abs(a - b).max() / scale)
 
 
 def torch_quadratic(p: Problem):

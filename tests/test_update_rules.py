@@ -19,16 +19,10 @@ import torch
 
 from solutions import update_rules as ur
 from solutions.problems import quadratic, rosenbrock, saddle
+from oracle import rel_err
 
 TOL = 1e-9
 FIRST, SECOND = 20, 30  # steps before and after the mid-run hand-over
-
-
-def rel_err(a, b) -> float:
-    """max|a - b| / max(max|a|, max|b|, 1e-12)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    scale = max(np.abs(a).max(), np.abs(b).max(), 1e-12)
-    return float(np.abs(a - b).max() / scale)
 
 
 def assert_close(ours, ref, what, tol=TOL):

@@ -38,33 +38,6 @@ import numpy as np
 
 
 ''' + GRADIENT_HELPERS + r'''
-
-def layer_errors(forward, backward, inputs, seed=0):
-    """Check a pair forward(*inputs) -> (out, cache), backward(dout, cache)
-    -> one gradient per input (a single array when there is one input).
-
-    Uses the scalar L = sum(out * dout) with a fixed random dout, whose
-    gradient with respect to out is dout. Returns {input index: relative
-    error between your gradient and the numerical one}; raises
-    AssertionError if a gradient does not have its input's shape.
-    """
-    inputs = [np.array(v, dtype=float) for v in inputs]
-    out, cache = forward(*[v.copy() for v in inputs])
-    dout = np.random.default_rng(seed).standard_normal(np.shape(out))
-    grads = backward(dout.copy(), cache)
-    if len(inputs) == 1:
-        grads = (grads,)
-    assert len(grads) == len(inputs), (
-        f"backward returned {len(grads)} gradients for {len(inputs)} inputs")
-    errors = {}
-    for i, (v, g) in enumerate(zip(inputs, grads)):
-        assert np.shape(g) == v.shape, (
-            f"gradient {i} has shape {np.shape(g)}, its input has shape {v.shape}")
-
-        def loss(_, i=i):
-            return float(np.sum(forward(*inputs)[0] * dout))
-        errors[i] = relative_error(g, numerical_gradient(loss, inputs[i]))
-    return errors
 '''
 
 VALUE = r"""
@@ -194,7 +167,7 @@ rng = np.random.default_rng(1)
 x, W, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(2)
 out, _ = affine_forward(x, W, b)
 assert np.shape(out) == (3, 2), f"out has shape {np.shape(out)}, expected (3, 2)"
-errors = layer_errors(affine_forward, affine_backward, [x, W, b])
+errors = backward_errors(affine_forward, affine_backward, [x, W, b])
 for name, i in (("dx", 0), ("dW", 1), ("db", 2)):
     assert errors[i] < 1e-5, f"{name} differs from the numerical gradient (relative error {errors[i]:.1e})"
 """
@@ -207,7 +180,7 @@ out, cache = affine_forward(x, W, b)
 assert np.shape(out) == (2, 4), f"x (2, 3, 2) is read as (2, 6): out should be (2, 4), got {np.shape(out)}"
 affine_backward(np.ones((2, 4)), cache)
 assert all(np.array_equal(u, v) for u, v in zip((x, W, b), kept)), "your affine layer changed x, W or b"
-errors = layer_errors(affine_forward, affine_backward, [x, W, b])
+errors = backward_errors(affine_forward, affine_backward, [x, W, b])
 for name, i in (("dx", 0), ("dW", 1), ("db", 2)):
     assert errors[i] < 1e-5, f"{name} differs from the numerical gradient (relative error {errors[i]:.1e})"
 """
@@ -231,7 +204,7 @@ dx = relu_backward(dout, cache)
 assert np.array_equal(out, [[0, 0, 2], [3, 0, 0]]), f"relu_forward gives {out}"
 assert np.array_equal(dx, [[0, 0, 3], [4, 0, 0]]), (
     f"relu_backward gives {dx}: dout passes where x > 0 only (not at x == 0)")
-error = layer_errors(relu_forward, relu_backward, [np.random.default_rng(3).standard_normal((3, 4))])[0]
+error = backward_errors(relu_forward, relu_backward, [np.random.default_rng(3).standard_normal((3, 4))])[0]
 assert error < 1e-5, f"dx differs from the numerical gradient (relative error {error:.1e})"
 """
 
@@ -260,10 +233,10 @@ MLP_CHECK = r"""
 def _layers_pass():
     try:
         rng = np.random.default_rng(4)
-        errors = [*layer_errors(affine_forward, affine_backward,
-                                [rng.standard_normal((3, 4)), rng.standard_normal((4, 5)),
-                                 rng.standard_normal(5)]).values(),
-                  *layer_errors(relu_forward, relu_backward, [rng.standard_normal((3, 5))]).values()]
+        errors = [*backward_errors(affine_forward, affine_backward,
+                                   [rng.standard_normal((3, 4)), rng.standard_normal((4, 5)),
+                                    rng.standard_normal(5)]),
+                  *backward_errors(relu_forward, relu_backward, [rng.standard_normal((3, 5))])]
     except Exception:
         return False
     return max(errors) < 1e-5

@@ -32,33 +32,6 @@ import numpy as np
 
 ''' + GRADIENT_HELPERS + r'''
 
-def gate_errors(forward, backward, inputs, seed=0):
-    """Check a pair forward(*inputs) -> (out, cache), backward(dout, cache)
-    -> one gradient per input (a single array when there is one input).
-
-    Uses the scalar L = sum(out * dout) with a fixed random dout, whose
-    gradient with respect to out is dout. Returns a list: for each input,
-    the relative error between your gradient and the numerical one;
-    raises AssertionError if a gradient does not have its input's shape.
-    """
-    inputs = [np.array(v, dtype=float) for v in inputs]
-    out, cache = forward(*[v.copy() for v in inputs])
-    dout = np.random.default_rng(seed).standard_normal(np.shape(out))
-    grads = backward(dout.copy(), cache)
-    if len(inputs) == 1:
-        grads = (grads,)
-    assert len(grads) == len(inputs), (
-        f"backward returned {len(grads)} gradients for {len(inputs)} inputs")
-    errors = []
-    for i, (v, g) in enumerate(zip(inputs, grads)):
-        assert np.shape(g) == v.shape, (
-            f"gradient {i} has shape {np.shape(g)}, its input has shape {v.shape}")
-
-        def loss(_):
-            return float(np.sum(forward(*inputs)[0] * dout))
-        errors.append(relative_error(g, numerical_gradient(loss, inputs[i])))
-    return errors
-
 
 def loss_errors(loss_fn, scores, *args):
     """Relative error between the dscores of loss_fn(scores, *args) ->
@@ -96,7 +69,7 @@ assert np.array_equal(out, [[2.0, -4.0], [3.0, 7.0]]), f"max_forward gives {out}
 assert np.array_equal(dx, [[0.0, 20.0], [30.0, 0.0]]) and np.array_equal(dy, [[10.0, 0.0], [0.0, 40.0]]), (
     f"max_backward gives dx = {dx}, dy = {dy}: the winner gets dout, the other 0")
 rng = np.random.default_rng(0)
-errors = gate_errors(max_forward, max_backward, [rng.standard_normal((3, 4)), rng.standard_normal((3, 4))])
+errors = backward_errors(max_forward, max_backward, [rng.standard_normal((3, 4)), rng.standard_normal((3, 4))])
 assert max(errors) < 1e-5, f"relative errors of (dx, dy) against numerical gradients: {errors}"
 """
 
@@ -132,7 +105,7 @@ out, cache = sigmoid_forward(np.zeros(3))
 dx = sigmoid_backward(np.array([1.0, 2.0, -4.0]), cache)
 assert np.allclose(out, 0.5), f"sigmoid(0) is 1/2, yours {out}"
 assert np.allclose(dx, [0.25, 0.5, -1.0]), f"the slope at 0 is 1/4, so dx = dout/4; yours {dx}"
-error = gate_errors(sigmoid_forward, sigmoid_backward, [np.random.default_rng(1).standard_normal((3, 4)) * 3])[0]
+error = backward_errors(sigmoid_forward, sigmoid_backward, [np.random.default_rng(1).standard_normal((3, 4)) * 3])[0]
 assert error < 1e-5, f"dx differs from the numerical gradient (relative error {error:.1e})"
 """
 
@@ -183,7 +156,7 @@ assert np.isclose(da, -7.0), f"da = sum of dout * x over x <= 0 = -2*1 + 0*2 - 1
 PRELU_FEATURE_CHECK = r"""
 rng = np.random.default_rng(2)
 x, a = rng.standard_normal((5, 3)), np.array([0.2, 1.5, -0.5])
-errors = gate_errors(prelu_forward, prelu_backward, [x, a])
+errors = backward_errors(prelu_forward, prelu_backward, [x, a])
 assert errors[0] < 1e-5, f"dx differs from the numerical gradient (relative error {errors[0]:.1e})"
 assert errors[1] < 1e-5, f"da differs from the numerical gradient (relative error {errors[1]:.1e})"
 """

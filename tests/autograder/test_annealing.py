@@ -28,10 +28,6 @@ GRIDS = {"step_decay": A.STEP_GRIDS, "exponential_decay": A.EXP_GRIDS,
 MUTANTS = [(name, m) for name, g in GRADED.items() for m in g.mistakes]
 
 
-
-
-
-
 # ---- the catalogue itself: mutants far from the reference and from each other
 
 def _outputs(name, impl) -> list[np.ndarray]:
@@ -56,13 +52,11 @@ def test_mutants_differ_from_reference_and_each_other(name):
         assert _largest_difference(o1, o2) > 1e-3, (m1, m2)
 
 
-def test_every_function_has_five_mistakes_and_three_alternatives():
-    for name, graded in GRADED.items():
-        assert len(graded.mistakes) >= 5, name
-        assert len({m.name for m in graded.mistakes}) == len(graded.mistakes), name
-        assert len(ALTERNATIVES[name]) >= 3, name
-        for m in graded.mistakes:  # one sentence each
-            assert ". " not in m.hint.replace("e.g. ", "") and not m.hint.endswith("."), m.name
+def test_every_graded_function_has_three_correct_alternatives():
+    # The five mistakes per function are checked for every concept in test_catalogue.py.
+    assert set(ALTERNATIVES) == set(GRADED)
+    for name, impls in ALTERNATIVES.items():
+        assert len(impls) >= 3, name
 
 
 def test_grids_hold_every_boundary_and_its_neighbours():
@@ -78,8 +72,6 @@ def test_grids_hold_every_boundary_and_its_neighbours():
     for name in SCHEDULES:
         for g in GRIDS[name]:
             assert g.ts == list(range(len(g.ts)))  # the index along "t" is t
-
-
 
 
 # ---- correct alternatives: other code, same mathematics
