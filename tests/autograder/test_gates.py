@@ -344,3 +344,54 @@ def test_each_check_is_well_under_a_second(name):
         with pytest.raises(CheckFailure):
             check(graded, mistake.impl)
     assert (time.perf_counter() - start) / len(graded.mistakes) < 0.25
+
+
+# ---- mistakes outside the catalogue: caught by what they compute, never misnamed
+
+def _max_strict_both_ways(x, y):
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    return np.maximum(x, y), (x, y)
+
+
+def _max_backward_strict(dout, cache):
+    x, y = cache
+    return dout * (x > y), dout * (y > x)
+
+
+def _prelu_dx_uses_x(dout, cache):
+    x, a = cache
+    dx, da = ref.prelu_backward(dout, cache)
+    return np.where(x > 0, dout, a * x), da
+
+
+def _ce_mean_over_classes(scores, y):
+    loss, d = ref.softmax_cross_entropy(scores, y)
+    c = np.shape(scores)[1]
+    return loss / c, d / c
+
+
+def _squared_hinge(scores, y, margin=1.0):
+    s = np.asarray(scores, dtype=float)
+    n = len(y)
+    margins = s - s[np.arange(n), y][:, None] + margin
+    margins[np.arange(n), y] = 0.0
+    pos = np.maximum(margins, 0.0)
+    d = 2 * pos
+    d[np.arange(n), y] = -d.sum(axis=1)
+    return float(np.sum(pos ** 2) / n), d / n
+
+
+UNCATALOGUED = [
+    ("max_gate", (_max_strict_both_ways, _max_backward_strict)),
+    ("prelu", (ref.prelu_forward, _prelu_dx_uses_x)),
+    ("softmax_cross_entropy", _ce_mean_over_classes),
+    ("svm_loss", _squared_hinge),
+]
+
+
+@pytest.mark.parametrize("name,impl", UNCATALOGUED, ids=[n for n, _ in UNCATALOGUED])
+def test_uncatalogued_mistake_is_caught_without_a_false_diagnosis(name, impl):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], impl)
+    assert err.value.diagnosis is None, err.value.diagnosis
+    assert "yours" in err.value.message and "expected" in err.value.message

@@ -232,3 +232,45 @@ def test_malformed_returns_get_a_sentence(name, bad, needle):
         check(GRADED[name], bad)
     assert needle in str(err.value)
     assert "Traceback" not in str(err.value)
+
+
+# ---- mistakes outside the catalogue: caught by what they compute, never misnamed
+
+def _backward_difference(f, x, *, h=1e-5, method="centered"):
+    """Asked for "forward", takes (f(x) - f(x - h)) / h instead."""
+    if method == "centered":
+        return ref.numerical_gradient(f, x, h=h)
+    xw, grad = np.array(x, dtype=np.float64), np.zeros(np.shape(x))
+    f0 = float(f(xw))
+    for i in np.ndindex(xw.shape):
+        old = xw[i]
+        xw[i] = old - h
+        grad[i] = (f0 - float(f(xw))) / h
+        xw[i] = old
+    return grad
+
+
+def _relerr_min_denominator(a, b, *, floor=1e-12):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.abs(a - b) / np.maximum(np.minimum(np.abs(a), np.abs(b)), floor)
+
+
+def _kink_moves_every_entry(winner, x, index, *, h=1e-5):
+    """Shifts all of x by -h and +h, not just the entry at index."""
+    x = np.asarray(x, dtype=np.float64)
+    return not bool(np.all(winner(x - h) == winner(x + h)))
+
+
+UNCATALOGUED = [
+    ("numerical_gradient", _backward_difference),
+    ("relative_error", _relerr_min_denominator),
+    ("kink_crossed", _kink_moves_every_entry),
+]
+
+
+@pytest.mark.parametrize("name,impl", UNCATALOGUED, ids=[n for n, _ in UNCATALOGUED])
+def test_uncatalogued_mistake_is_caught_without_a_false_diagnosis(name, impl):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], impl)
+    assert err.value.diagnosis is None, err.value.diagnosis
+    assert "yours" in err.value.message and "expected" in err.value.message

@@ -316,3 +316,39 @@ def test_malformed_returns_get_a_sentence(name, bad, needle):
         check(GRADED[name], bad)
     assert needle in str(err.value)
     assert "Traceback" not in str(err.value)
+
+
+# ---- mistakes outside the catalogue: caught by what they compute, never misnamed
+
+def _l2_grad_halved(w, lam):
+    return 0.5 * ref.l2_grad(w, lam)
+
+
+def _dropout_multiplies_keep_prob(x, p, *, train=True, rng=None, mask=None, mode="inverted"):
+    """Inverted dropout that multiplies by 1 - p where it should divide."""
+    out, cache = ref.dropout_forward(x, p, train=train, rng=rng, mask=mask, mode=mode)
+    if not train or mode != "inverted":
+        return out, cache
+    factor = (1 - p) ** 2  # undo the reference's 1 / (1 - p), apply (1 - p)
+    return out * factor, cache._replace(scale=cache.scale * factor)
+
+
+def _stopping_tracks_last_loss(state, val_loss, *, patience, min_delta=0.0):
+    stop, new = ref.early_stopping_step(state, val_loss, patience=patience,
+                                        min_delta=min_delta)
+    return stop, new._replace(best=float(val_loss))
+
+
+UNCATALOGUED = [
+    ("l2", (ref.l2_penalty, _l2_grad_halved)),
+    ("dropout", (_dropout_multiplies_keep_prob, ref.dropout_backward)),
+    ("early_stopping", (ref.early_stopping_init, _stopping_tracks_last_loss)),
+]
+
+
+@pytest.mark.parametrize("name,pair", UNCATALOGUED, ids=[n for n, _ in UNCATALOGUED])
+def test_uncatalogued_mistake_is_caught_without_a_false_diagnosis(name, pair):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], pair)
+    assert err.value.diagnosis is None, err.value.diagnosis
+    assert "yours" in err.value.message and "expected" in err.value.message

@@ -220,3 +220,42 @@ def test_state_is_checked_not_only_w():
         return w, state._replace(cache=new.cache * 2)  # w right on step 0 only
     with pytest.raises(CheckFailure, match="state.cache"):
         check(GRADED["adagrad"], (ref.adagrad_init, forgets_state))
+
+
+# ---- mistakes outside the catalogue: caught by what they compute, never misnamed
+
+def _adagrad_cache_starts_at_one(w):
+    return ref.AdagradState(np.ones(np.shape(w)))
+
+
+def _adam_t_twice(w, g, state, **hyper):
+    """Bias correction with t + 1: the step counter runs one ahead."""
+    w, new = ref.adam_step(w, g, state._replace(t=state.t + 1), **hyper)
+    return w, new._replace(t=new.t - 1)
+
+
+def _rmsprop_state_not_returned(w, g, state, **hyper):
+    w, _ = ref.rmsprop_step(w, g, state, **hyper)
+    return w, state
+
+
+def _momentum_velocity_clipped(w, g, state, *, lr, mu=0.9):
+    w_next, new = ref.momentum_step(w, g, state, lr=lr, mu=mu)
+    v = np.clip(new.v, -0.05, 0.05)
+    return w + v, new._replace(v=v)
+
+
+UNCATALOGUED = [
+    ("adagrad", (_adagrad_cache_starts_at_one, ref.adagrad_step)),
+    ("adam", (ref.adam_init, _adam_t_twice)),
+    ("rmsprop", (ref.rmsprop_init, _rmsprop_state_not_returned)),
+    ("momentum", (ref.momentum_init, _momentum_velocity_clipped)),
+]
+
+
+@pytest.mark.parametrize("rule,pair", UNCATALOGUED, ids=[r for r, _ in UNCATALOGUED])
+def test_uncatalogued_mistake_is_caught_without_a_false_diagnosis(rule, pair):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[rule], pair)
+    assert err.value.diagnosis is None, err.value.diagnosis
+    assert "yours" in err.value.message and "expected" in err.value.message
