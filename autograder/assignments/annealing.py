@@ -42,6 +42,20 @@ def is_pure(schedule, ts, **hyper):
     forward = rates(schedule, ts, **hyper)
     backward = rates(schedule, ts[::-1], **hyper)[::-1]
     return np.allclose(forward, backward, rtol=1e-12, atol=0.0)
+
+
+def check_plateau_run(state, metrics, want, **hyper):
+    # Feed plateau_step the metrics one epoch at a time from state; after
+    # each epoch, every field named in want must equal its listed value.
+    got = {name: [] for name in want}
+    for metric in metrics:
+        state = plateau_step(state, metric, **hyper)
+        for name in want:
+            got[name].append(getattr(state, name))
+    for name in want:
+        assert np.allclose(got[name], want[name], rtol=1e-12), (
+            f"{name} after each epoch of metrics {metrics} ({hyper}): got "
+            f"{got[name]}, expected {want[name]}")
 """
 
 STEP = r"""
@@ -269,15 +283,7 @@ assert tuple(state) == (0.1, None, 0, 0), "plateau_step changed the state it was
 metrics = [2.0, 1.9, 1.7, 1.7, 1.7, 1.7]
 want = {"lr": [0.1, 0.1, 0.1, 0.1, 0.05, 0.05], "best": [2.0, 2.0, 1.7, 1.7, 1.7, 1.7],
         "bad_epochs": [0, 1, 0, 1, 0, 1], "cooldown_left": [0, 0, 0, 0, 0, 0]}
-got = {name: [] for name in want}
-for metric in metrics:
-    state = plateau_step(state, metric, **hyper)
-    for name in want:
-        got[name].append(getattr(state, name))
-for name in want:
-    assert np.allclose(got[name], want[name], rtol=1e-12), (
-        f"{name} after each epoch of metrics {metrics} ({hyper}): got "
-        f"{got[name]}, expected {want[name]}")
+check_plateau_run(state, metrics, want, **hyper)
 """
 
 PLATEAU_CHECK_2 = r"""
@@ -288,15 +294,7 @@ metrics = [0.5, 0.6, 0.6, 0.55, 0.58, 0.7]
 want = {"lr": [1.0, 1.0, 0.1, 0.1, 0.05, 0.05], "best": [0.5, 0.6, 0.6, 0.6, 0.6, 0.7],
         "bad_epochs": [0, 0, 0, 0, 0, 0], "cooldown_left": [0, 0, 1, 0, 1, 0]}
 state = plateau_init(1.0)
-got = {name: [] for name in want}
-for metric in metrics:
-    state = plateau_step(state, metric, **hyper)
-    for name in want:
-        got[name].append(getattr(state, name))
-for name in want:
-    assert np.allclose(got[name], want[name], rtol=1e-12), (
-        f"{name} after each epoch of metrics {metrics} ({hyper}): got "
-        f"{got[name]}, expected {want[name]}")
+check_plateau_run(state, metrics, want, **hyper)
 """
 
 ASSIGNMENT = Assignment(

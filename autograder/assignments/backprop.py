@@ -38,6 +38,19 @@ import numpy as np
 
 
 ''' + GRADIENT_HELPERS + r'''
+
+def value_gradients(expression, point):
+    """Build expression(*leaves) from Values at point and call backward.
+    Returns (root, your leaf gradients, numerical gradients of root.data,
+    their relative error)."""
+    leaves = [Value(float(t)) for t in point]
+    root = expression(*leaves)
+    root.backward()
+    yours = np.array([leaf.grad for leaf in leaves])
+    numerical = numerical_gradient(
+        lambda v: expression(*(Value(float(t)) for t in v)).data,
+        np.array(point, dtype=float))
+    return root, yours, numerical, relative_error(yours, numerical)
 '''
 
 VALUE = r"""
@@ -96,16 +109,8 @@ def shared(a, b):
     return u * t + a
 
 
-def value_of(v):
-    return shared(*(Value(float(t)) for t in v)).data
-
-
 point = np.array([0.5, -1.5])
-leaves = [Value(float(t)) for t in point]
-shared(*leaves).backward()
-yours = np.array([leaf.grad for leaf in leaves])
-numerical = numerical_gradient(value_of, point.copy())
-error = relative_error(yours, numerical)
+_, yours, numerical, error = value_gradients(shared, point)
 assert error < 1e-5, (
     f"y = u*t + a with u = t*t + 3*t, t = a*b + 1 at a = 0.5, b = -1.5: your gradients of a, b "
     f"are {yours}, numerical {numerical} (relative error {error:.1e})")
@@ -117,22 +122,11 @@ def expression(a, b, c):
             + (c - a).relu() + 2.5 * b ** -0.5)
 
 point = np.array([0.3, 1.7, 1.2])
-
-
-def value_of(v):
-    return expression(*(Value(float(t)) for t in v)).data
-
-
-leaves = [Value(float(t)) for t in point]
-root = expression(*leaves)
-root.backward()
+root, yours, numerical, error = value_gradients(expression, point)
 a, b, c = point
 expected = (math.tanh(a * b) + c ** 3 / b - 1 / (1 + math.exp(-(math.exp(a) + math.log(b))))
             + max(c - a, 0.0) + 2.5 * b ** -0.5)
 assert abs(root.data - expected) < 1e-12, f"the expression's value: yours {root.data}, expected {expected}"
-yours = np.array([leaf.grad for leaf in leaves])
-numerical = numerical_gradient(value_of, point.copy())
-error = relative_error(yours, numerical)
 assert error < 1e-5, (
     f"gradients of a, b, c: yours {yours}, numerical {numerical} "
     f"(relative error {error:.1e})")

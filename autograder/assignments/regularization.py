@@ -1,4 +1,5 @@
 """Assignment 6: weight penalties, dropout and early stopping."""
+from autograder.assignments.visible import NUMERICAL_GRADIENT
 from autograder.notebook import Assignment, Markdown, Provided, Solution, Tests
 from solutions import regularization as ref
 
@@ -13,7 +14,7 @@ pure step function.
 Small helpers the reference uses (input validation, the `DropoutCache` and
 `EarlyStopping` records, and `_keep_mask`, which draws or checks the keep
 mask) are given in locked cells just before the part that needs them; use
-them and keep their field names. The cell below gives `numeric_grad`, a
+them and keep their field names. The cell below gives `numerical_gradient`, a
 plain centered difference that the visible checks use to compare your
 gradients with the slope of your own function. The grader then compares
 each part with the reference on its own cases and, when an answer is off,
@@ -24,22 +25,7 @@ numbers when it recognises one.
 GIVEN = r"""
 import numpy as np
 
-
-def numeric_grad(f, x, h=1e-6):
-    # Centered differences of a scalar function f, one entry at a time,
-    # on a float64 copy of x (used by the visible checks only).
-    xw = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(xw)
-    for i in np.ndindex(xw.shape):
-        old = xw[i]
-        xw[i] = old + h
-        above = float(f(xw))
-        xw[i] = old - h
-        below = float(f(xw))
-        xw[i] = old
-        grad[i] = (above - below) / (2 * h)
-    return grad
-"""
+""" + NUMERICAL_GRADIENT
 
 L2 = r"""
 ## Part 1: the L2 penalty (2 points)
@@ -57,7 +43,7 @@ penalty is one number, summed in float64; the gradient has the shape of
 The grader uses weights with exact zeros and negative entries, small
 whole numbers stored as floats, and a float32 array, each with its own
 $\lambda$. The visible checks compute one penalty by hand and compare
-your gradient with `numeric_grad` applied to your penalty.
+your gradient with `numerical_gradient` applied to your penalty.
 """
 
 L2_CHECK = r"""
@@ -69,7 +55,7 @@ assert np.isclose(r, 3.5, rtol=1e-12), f"l2_penalty(w, 0.5) = {r}, expected 0.5 
 g = l2_grad(w, 0.5)
 assert isinstance(g, np.ndarray) and g.shape == w.shape, (
     f"the gradient should be an array of shape {w.shape}, got {type(g).__name__} {np.shape(g)}")
-slope = numeric_grad(lambda v: l2_penalty(v, 0.5), w)
+slope = numerical_gradient(lambda v: l2_penalty(v, 0.5), w)
 assert np.allclose(g, slope, rtol=1e-6, atol=1e-8), (
     f"l2_grad(w, 0.5) =\n{g}\nbut the slope of your l2_penalty is\n{slope}")
 assert np.array_equal(w, w_before), "l2_penalty or l2_grad changed w"
@@ -103,7 +89,7 @@ g = l1_grad(w, 0.1)
 assert isinstance(g, np.ndarray) and g.shape == w.shape, (
     f"the gradient should be an array of shape {w.shape}, got {type(g).__name__} {np.shape(g)}")
 assert g[1] == 0.0, f"the gradient at w = 0 is {g[1]}; the convention is sign(0) = 0"
-slope = numeric_grad(lambda v: l1_penalty(v, 0.1), w)
+slope = numerical_gradient(lambda v: l1_penalty(v, 0.1), w)
 assert np.allclose(g, slope, rtol=1e-6, atol=1e-8), (
     f"l1_grad(w, 0.1) = {g.tolist()} but the slope of your l1_penalty is {slope.tolist()}")
 assert np.array_equal(w, w_before), "l1_penalty or l1_grad changed w"
@@ -131,7 +117,7 @@ included; `out` and `dx` must match to rounding), 1 for test time in both
 modes, 2 for masks drawn from a seeded `rng` on 20,000 units, where the
 grader measures the drop rate, the mean output over the mean input, and
 whether `dx` is zero exactly where `out` is. The visible checks do the
-same on small and large inputs, and compare your `dx` with `numeric_grad`
+same on small and large inputs, and compare your `dx` with `numerical_gradient`
 of `sum(out * dout)` for a fixed mask.
 """
 
@@ -150,7 +136,7 @@ dout = np.linspace(-1.0, 1.0, 8).reshape(2, 4)
 for mode, p in [("inverted", 0.25), ("classic", 0.6)]:
     out, cache = dropout_forward(x, p, train=True, mask=mask, mode=mode)
     dx = dropout_backward(dout, cache)
-    slope = numeric_grad(lambda v: np.sum(dropout_forward(v, p, train=True, mask=mask, mode=mode)[0] * dout), x)
+    slope = numerical_gradient(lambda v: np.sum(dropout_forward(v, p, train=True, mask=mask, mode=mode)[0] * dout), x)
     assert np.allclose(dx, slope, rtol=1e-6, atol=1e-8), (
         f"{mode} dropout, p={p}: dx =\n{dx}\nbut the slope of sum(out * dout) is\n{slope}")
 assert np.array_equal(x, x_before), "dropout_forward changed x"

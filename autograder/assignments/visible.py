@@ -5,7 +5,7 @@ notebook's visible checks run where neither the reference nor the grader
 is installed.
 """
 
-GRADIENT_HELPERS = r'''
+NUMERICAL_GRADIENT = r'''
 def numerical_gradient(f, x, h=1e-5):
     """Centered differences (f(x + h e_i) - f(x - h e_i)) / (2h) for every
     entry i of the float array x; f(x) returns a number. x is changed in
@@ -20,7 +20,9 @@ def numerical_gradient(f, x, h=1e-5):
         x[i] = old
         grad[i] = (up - down) / (2 * h)
     return grad
+'''
 
+GRADIENT_HELPERS = NUMERICAL_GRADIENT + r'''
 
 def relative_error(a, b):
     """Largest |a - b| / max(|a|, |b|, 1e-8) over the entries."""

@@ -118,7 +118,7 @@ class MicroValue:
     def sigmoid(self):
         return 1 / (1 + (-self).exp())
 
-    def backward(self):
+    def _topo(self):
         topo, visited = [], set()
 
         def build_topo(v):
@@ -128,6 +128,10 @@ class MicroValue:
                     build_topo(child)
                 topo.append(v)
         build_topo(self)
+        return topo
+
+    def backward(self):
+        topo = self._topo()
         self.grad = 1
         for v in reversed(topo):
             v._backward()
@@ -315,15 +319,7 @@ def _tutorial(name, **methods):
 
 
 def _forward_order(self):
-    topo, visited = [], set()
-
-    def build_topo(v):
-        if v not in visited:
-            visited.add(v)
-            for child in v._prev:
-                build_topo(child)
-            topo.append(v)
-    build_topo(self)
+    topo = self._topo()
     self.grad = 1
     for v in topo:
         v._backward()
