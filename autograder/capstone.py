@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.compare import relative_errors
+from autograder.compare import relative_errors, returned
 from autograder.core import Case, Graded, Mistake, Outputs
 from autograder.feedback import CheckFailure, fmt_shape
 from autograder.tolerances import tolerance
@@ -47,14 +47,6 @@ def _network(seed: int, N: int, D: int, H: int, C: int) -> tuple:
     X = rng.normal(size=(N, D))
     y = rng.permutation(np.arange(N) % C)  # every class present
     return params, X, y, rng
-
-
-def _two(result: Any, what: str, names: str, label: str) -> tuple:
-    if not isinstance(result, tuple) or len(result) != 2:
-        got = (f"a tuple of {len(result)}" if isinstance(result, tuple)
-               else type(result).__name__)
-        raise CheckFailure(f"your {what} should return ({names}), got {got} ({label})")
-    return result
 
 
 def _loss_case(seed: int, shape: tuple[int, int, int, int], p: float, lam: float, *,
@@ -80,8 +72,8 @@ def _loss_case(seed: int, shape: tuple[int, int, int, int], p: float, lam: float
         if not train:
             kwargs.update(train=False, rng=np.random.default_rng(seed))
         copies = {k: v.copy() for k, v in params.items()}
-        loss, grads = _two(impl(copies, X.copy(), y.copy(), **kwargs),
-                           "network_loss", "loss, grads", label)
+        loss, grads = returned(impl(copies, X.copy(), y.copy(), **kwargs),
+                               "network_loss", "loss, grads", f"({label})")
         return {"loss": loss, "grads": grads}
     return Case(label=label, run=run)
 
@@ -268,7 +260,7 @@ def _data(seed: int) -> tuple[np.ndarray, ...]:
 
 def _params_of(result: Any, D: int, C: int, label: str) -> dict[str, np.ndarray]:
     """The params dict of train's result, or a sentence saying what is off."""
-    params, _ = _two(result, "train", "params, history", label)
+    params, _ = returned(result, "train", "params, history", f"({label})")
     if not isinstance(params, dict):
         raise CheckFailure(f"your train should return params as a dict with keys "
                            f"{list(KEYS)}, got {type(params).__name__} ({label})")

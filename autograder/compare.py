@@ -100,6 +100,17 @@ def check_value(yours, expected, *, name: str, tol: Tolerance | str = "formula",
         f"expected {fmt_number(e[idx])}{where}")
 
 
+def returned(result, name: str, parts: str, where: str) -> tuple:
+    """``result`` when it is a tuple of as many values as ``parts`` names
+    (e.g. "w, state"); otherwise a sentence saying what came back instead:
+    "your {name} should return ({parts}), got a tuple of 3 {where}"."""
+    n = len(parts.split(","))
+    if isinstance(result, tuple) and len(result) == n:
+        return result
+    got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
+    raise CheckFailure(f"your {name} should return ({parts}), got {got} {where}")
+
+
 def check_same_int(yours, expected: int, *, name: str, context: str = "") -> None:
     """Exact comparison for counters such as a step count ``t``."""
     where = f" ({context})" if context else ""

@@ -17,10 +17,11 @@ with exact binary fractions, so ties with best - min_delta are exact.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
+from autograder.compare import returned
 from autograder.core import Case, Graded, Mistake, Outputs
 from autograder.feedback import CheckFailure, fmt_shape
 from autograder.trajectory import state_fields
@@ -103,15 +104,6 @@ L2_MISTAKES = [
 STAT_UNITS = 20_000
 
 
-def _forward_pair(result: Any, label: str) -> tuple[np.ndarray, Any]:
-    if not isinstance(result, tuple) or len(result) != 2:
-        what = (f"a tuple of {len(result)}" if isinstance(result, tuple)
-                else type(result).__name__)
-        raise CheckFailure(f"your dropout_forward should return (out, cache), got "
-                           f"{what} ({label})")
-    return result
-
-
 def _dropout_fixed(label: str, shape: tuple[int, ...], p: float, seed: int, *,
                    train: bool, mode: str | None, dtype=np.float64) -> Case:
     """One forward and one backward pass on seeded x, dout and (in training)
@@ -125,7 +117,8 @@ def _dropout_fixed(label: str, shape: tuple[int, ...], p: float, seed: int, *,
         kwargs = {} if mode is None else {"mode": mode}
         if train:
             kwargs["mask"] = keep.copy()
-        out, cache = _forward_pair(forward(x.copy(), p, train=train, **kwargs), label)
+        out, cache = returned(forward(x.copy(), p, train=train, **kwargs),
+                              "dropout_forward", "out, cache", f"({label})")
         # a backward pass that edits its cache in place must not rewrite out
         out = np.array(out, copy=True) if isinstance(out, np.ndarray) else out
         return {"out": out, "dx": backward(dout.copy(), cache)}
@@ -151,9 +144,9 @@ def _dropout_stats(p: float, mode: str, seed: int) -> Case:
     def run(impl) -> Outputs:
         forward, backward = impl
         x = np.full(STAT_UNITS, 2.5)
-        out, cache = _forward_pair(
+        out, cache = returned(
             forward(x.copy(), p, train=True, rng=np.random.default_rng(seed), mode=mode),
-            label)
+            "dropout_forward", "out, cache", f"({label})")
         out = np.array(out, dtype=np.float64, copy=True)
         dx = np.asarray(backward(np.ones(STAT_UNITS), cache), dtype=np.float64)
         if out.shape != x.shape or dx.shape != x.shape:
@@ -265,13 +258,8 @@ def _stopping_case(losses: list[float], patience: int,
             kwargs["min_delta"] = min_delta
         state, stops, states = init(), [], []
         for k, loss in enumerate(losses):
-            result = step(state, loss, **kwargs)
-            if not isinstance(result, tuple) or len(result) != 2:
-                what = (f"a tuple of {len(result)}" if isinstance(result, tuple)
-                        else type(result).__name__)
-                raise CheckFailure(f"your early_stopping_step should return (stop, "
-                                   f"state), got {what} at step {k} ({full})")
-            stop, state = result
+            stop, state = returned(step(state, loss, **kwargs), "early_stopping_step",
+                                   "stop, state", f"at step {k} ({full})")
             if not isinstance(stop, (bool, np.bool_)):
                 raise CheckFailure(f"your stop should be True or False, got "
                                    f"{type(stop).__name__} at step {k} ({full})")

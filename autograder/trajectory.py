@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from autograder.compare import returned
 from autograder.feedback import CheckFailure, fmt_shape
 
 Schedule = Callable[[int], float]
@@ -74,12 +75,7 @@ def trajectory(rule: tuple[Callable, Callable], grad: Callable, w0: np.ndarray,
 
 def _unpack(out: Any, w: np.ndarray, k: int, name: str) -> tuple[np.ndarray, Any]:
     """Check that a step returned ``(w, state)`` with w of the right shape."""
-    if not isinstance(out, tuple) or len(out) != 2:
-        what = (f"a tuple of {len(out)}" if isinstance(out, tuple)
-                else type(out).__name__)
-        raise CheckFailure(f"your {name} should return (w, state), got {what} "
-                           f"at step {k}")
-    w_next, state = out
+    w_next, state = returned(out, name, "w, state", f"at step {k}")
     if not isinstance(w_next, np.ndarray) or w_next.shape != w.shape:
         got = (fmt_shape(w_next.shape) if isinstance(w_next, np.ndarray)
                else type(w_next).__name__)
