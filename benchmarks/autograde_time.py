@@ -16,7 +16,7 @@ import time
 
 import nbformat
 
-from autograder import course as cli
+from autograder.course import cli as cli
 from autograder.assignments import available, load
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

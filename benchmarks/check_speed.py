@@ -12,8 +12,8 @@ import importlib
 import time
 
 from autograder.assignments import CONCEPTS
-from autograder.core import check
-from autograder.feedback import CheckFailure
+from autograder.judge.core import check
+from autograder.judge.feedback import CheckFailure
 
 BUDGET = 1.0
 
@@ -37,7 +37,7 @@ def main() -> None:
     worst = 0.0
     for concept in CONCEPTS:
         try:
-            module = importlib.import_module(f"autograder.{concept}")
+            module = importlib.import_module(f"autograder.judge.{concept}")
         except ModuleNotFoundError:
             continue
         for name, graded in module.GRADED.items():

@@ -1,6 +1,6 @@
 """The assignments: one spec module per chapter concept, named like it.
 
-Each module defines ``ASSIGNMENT``, an :class:`autograder.notebook.Assignment`
+Each module defines ``ASSIGNMENT``, an :class:`autograder.assignments.notebook.Assignment`
 from which ``python -m autograder.course build`` writes the nbgrader source
 notebook ``exercises/<name>/<name>.ipynb``.
 """

@@ -1,5 +1,5 @@
 """Assignment 5: learning-rate schedules and reduce-on-plateau."""
-from autograder.notebook import Assignment, Markdown, Provided, Solution, Tests
+from autograder.assignments.notebook import Assignment, Markdown, Provided, Solution, Tests
 from solutions import annealing as ref
 
 INTRO = r"""

@@ -9,7 +9,7 @@ puzzling traversal bug. Then the vectorized pairs: affine, ReLU, and a
 two-layer network built from them.
 """
 from autograder.assignments.visible import GRADIENT_HELPERS
-from autograder.notebook import Assignment, Markdown, Provided, Solution, Tests
+from autograder.assignments.notebook import Assignment, Markdown, Provided, Solution, Tests
 from solutions import backprop as ref
 
 INTRO = r"""

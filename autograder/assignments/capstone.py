@@ -10,7 +10,7 @@ the names it calls, so a slip in one part costs points there only.
 """
 from __future__ import annotations
 
-from autograder.notebook import Assignment, Given, Markdown, Provided, Solution, Tests
+from autograder.assignments.notebook import Assignment, Given, Markdown, Provided, Solution, Tests
 from solutions import (annealing, backprop, capstone as ref, gates, problems,
                        regularization, update_rules)
 

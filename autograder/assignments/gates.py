@@ -1,6 +1,6 @@
 """Assignment 2: gates, activations and losses, each with its gradient."""
 from autograder.assignments.visible import GRADIENT_HELPERS
-from autograder.notebook import Assignment, Markdown, Provided, Solution, Tests
+from autograder.assignments.notebook import Assignment, Markdown, Provided, Solution, Tests
 from solutions import gates as ref
 
 INTRO = r"""

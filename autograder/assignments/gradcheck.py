@@ -1,5 +1,5 @@
 """Assignment 3: the tools of a gradient check."""
-from autograder.notebook import Assignment, Markdown, Provided, Solution, Tests
+from autograder.assignments.notebook import Assignment, Markdown, Provided, Solution, Tests
 from solutions import gradcheck as ref
 
 INTRO = r"""

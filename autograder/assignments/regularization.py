@@ -1,6 +1,6 @@
 """Assignment 6: weight penalties, dropout and early stopping."""
 from autograder.assignments.visible import NUMERICAL_GRADIENT
-from autograder.notebook import Assignment, Markdown, Provided, Solution, Tests
+from autograder.assignments.notebook import Assignment, Markdown, Provided, Solution, Tests
 from solutions import regularization as ref
 
 INTRO = r"""

@@ -1,5 +1,5 @@
 """Assignment 4: update rules, every rule the chapter teaches."""
-from autograder.notebook import Assignment, Markdown, Solution, Tests
+from autograder.assignments.notebook import Assignment, Markdown, Solution, Tests
 from solutions import update_rules as ref
 
 INTRO = r"""

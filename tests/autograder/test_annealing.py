@@ -13,11 +13,11 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from autograder import annealing as A
-from autograder.compare import relative_errors
-from autograder.core import check
-from autograder.feedback import CheckFailure
-from autograder.annealing import GRADED
+from autograder.judge import annealing as A
+from autograder.judge.compare import relative_errors
+from autograder.judge.core import check
+from autograder.judge.feedback import CheckFailure
+from autograder.judge.annealing import GRADED
 from solutions import annealing as ref
 
 SCHEDULES = ["step_decay", "exponential_decay", "inverse_time_decay", "cosine",

@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from autograder.backprop import GRADED
-from autograder.core import matches, check, run_impl
-from autograder.feedback import CheckFailure
+from autograder.judge.backprop import GRADED
+from autograder.judge.core import matches, check, run_impl
+from autograder.judge.feedback import CheckFailure
 from solutions import backprop as ref
 
 MUTANTS = [(key, m) for key, g in GRADED.items() for m in g.mistakes]

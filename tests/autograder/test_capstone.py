@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from autograder import capstone
-from autograder.core import check
-from autograder.feedback import CheckFailure
-from autograder.capstone import GRADED
+from autograder.judge import capstone
+from autograder.judge.core import check
+from autograder.judge.feedback import CheckFailure
+from autograder.judge.capstone import GRADED
 from solutions import capstone as ref
 from solutions.annealing import cosine
 from solutions.update_rules import adam_init, adam_step, momentum_init, momentum_step

@@ -14,10 +14,10 @@ import itertools
 import pytest
 
 from autograder.assignments import CONCEPTS
-from autograder.core import check, matches, run_impl
-from autograder.feedback import CheckFailure
+from autograder.judge.core import check, matches, run_impl
+from autograder.judge.feedback import CheckFailure
 
-MODULES = {c: importlib.import_module(f"autograder.{c}") for c in CONCEPTS}
+MODULES = {c: importlib.import_module(f"autograder.judge.{c}") for c in CONCEPTS}
 GRADED = [(f"{c}.{name}", g) for c, m in MODULES.items() for name, g in m.GRADED.items()]
 MUTANTS = [(key, g, m) for key, g in GRADED for m in g.mistakes]
 

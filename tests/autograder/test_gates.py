@@ -11,9 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from autograder.core import check
-from autograder.feedback import CheckFailure
-from autograder.gates import GRADED, WARNINGS
+from autograder.judge.core import check
+from autograder.judge.feedback import CheckFailure
+from autograder.judge.gates import GRADED, WARNINGS
 from solutions import gates as ref
 
 MUTANTS = [(name, m) for name, g in GRADED.items() for m in g.mistakes]

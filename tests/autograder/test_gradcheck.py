@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.core import check
-from autograder.feedback import CheckFailure
-from autograder.gradcheck import GRADED
+from autograder.judge.core import check
+from autograder.judge.feedback import CheckFailure
+from autograder.judge.gradcheck import GRADED
 from solutions import gradcheck as ref
 
 MUTANTS = [(name, m) for name, g in GRADED.items() for m in g.mistakes]

@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from autograder import notebook
+from autograder.assignments import notebook
 from autograder.assignments import available, load
-from autograder.course import ROOT, notebook_path
+from autograder.course.cli import ROOT, notebook_path
 
 CONCEPTS = available()
 

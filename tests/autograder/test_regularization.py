@@ -10,9 +10,9 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from autograder.core import check, run_impl
-from autograder.feedback import CheckFailure
-from autograder.regularization import GRADED
+from autograder.judge.core import check, run_impl
+from autograder.judge.feedback import CheckFailure
+from autograder.judge.regularization import GRADED
 from solutions import regularization as ref
 
 MUTANTS = [(name, m) for name, g in GRADED.items() for m in g.mistakes]

@@ -7,9 +7,9 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 
-from autograder.core import check
-from autograder.feedback import CheckFailure
-from autograder.update_rules import GRADED
+from autograder.judge.core import check
+from autograder.judge.feedback import CheckFailure
+from autograder.judge.update_rules import GRADED
 from solutions import update_rules as ref
 
 MUTANTS = [(rule, m) for rule, g in GRADED.items() for m in g.mistakes]

@@ -20,11 +20,11 @@ import nbformat
 import pytest
 
 from autograder.assignments import available, load
-from autograder import course as course_cli
-from autograder.grading import graded
-from autograder.notebook import (BEGIN, END, Solution, class_with_markers,
+from autograder.course import cli as course_cli
+from autograder.judge.local import graded
+from autograder.assignments.notebook import (BEGIN, END, Solution, class_with_markers,
                                  function_with_markers)
-from autograder import notebook as spec
+from autograder.assignments import notebook as spec
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONCEPTS = available()
@@ -55,7 +55,7 @@ def parts(assignment) -> dict[str, list[tuple[str, str]]]:
 
 def mutant_source(key: str, impl: str, index: int) -> str:
     """A solution cell that defines the graded names as catalogued mistake #index."""
-    return (f"from autograder.grading import graded as _graded\n"
+    return (f"from autograder.judge.local import graded as _graded\n"
             f"{impl} = _graded({key!r}).mistakes[{index}].impl\n")
 
 

@@ -24,10 +24,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.compare import relative_errors, returned
-from autograder.core import Case, Graded, Mistake, Outputs
-from autograder.feedback import CheckFailure, fmt_shape
-from autograder.tolerances import tolerance
+from autograder.judge.compare import relative_errors, returned
+from autograder.judge.core import Case, Graded, Mistake, Outputs
+from autograder.judge.feedback import CheckFailure, fmt_shape
+from autograder.judge.tolerances import tolerance
 from solutions import capstone as ref
 from solutions.annealing import warmup_cosine
 from solutions.gates import softmax_cross_entropy

@@ -19,8 +19,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from autograder.core import Case, Graded, Mistake, Outputs
-from autograder.feedback import CheckFailure
+from autograder.judge.core import Case, Graded, Mistake, Outputs
+from autograder.judge.feedback import CheckFailure
 from solutions import gates as ref
 
 # Name of the output that is 1 if numpy raised a floating-point warning, else

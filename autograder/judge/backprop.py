@@ -30,8 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.core import Case, Graded, Mistake
-from autograder.feedback import CheckFailure
+from autograder.judge.core import Case, Graded, Mistake
+from autograder.judge.feedback import CheckFailure
 from solutions import backprop as ref
 
 # The names a student reads in every message about each graded function.

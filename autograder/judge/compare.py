@@ -10,8 +10,8 @@ import numbers
 
 import numpy as np
 
-from autograder.feedback import CheckFailure, fmt_index, fmt_number, fmt_shape
-from autograder.tolerances import Tolerance, tolerance
+from autograder.judge.feedback import CheckFailure, fmt_index, fmt_number, fmt_shape
+from autograder.judge.tolerances import Tolerance, tolerance
 
 
 def relative_errors(yours: np.ndarray, expected: np.ndarray,

@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.core import Case, Graded, Mistake, Outputs
-from autograder.feedback import CheckFailure, fmt_index, fmt_shape
+from autograder.judge.core import Case, Graded, Mistake, Outputs
+from autograder.judge.feedback import CheckFailure, fmt_index, fmt_shape
 from solutions import gradcheck as ref
 
 # ---------------------------------------------------------------- numerical_gradient

@@ -188,7 +188,7 @@ def test_source(cell: Tests) -> str:
         args.append(f"cases={list(cell.cases)!r}")
     if cell.uses:
         args.append(f"uses={list(cell.uses)!r}")
-    hidden = "\n".join([HIDDEN_BEGIN, "from autograder.grading import hidden_check",
+    hidden = "\n".join([HIDDEN_BEGIN, "from autograder.judge.local import hidden_check",
                         f"_ = hidden_check({', '.join(args)})", HIDDEN_END])
     visible = textwrap.dedent(cell.visible).strip()
     note = "# The grader's hidden checks of this part run in this cell too."

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.compare import returned
-from autograder.feedback import CheckFailure, fmt_shape
+from autograder.judge.compare import returned
+from autograder.judge.feedback import CheckFailure, fmt_shape
 
 Schedule = Callable[[int], float]
 

@@ -21,10 +21,10 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.compare import returned
-from autograder.core import Case, Graded, Mistake, Outputs
-from autograder.feedback import CheckFailure, fmt_shape
-from autograder.trajectory import state_fields
+from autograder.judge.compare import returned
+from autograder.judge.core import Case, Graded, Mistake, Outputs
+from autograder.judge.feedback import CheckFailure, fmt_shape
+from autograder.judge.trajectory import state_fields
 from solutions import regularization as ref
 
 # ---------------------------------------------------------------- penalties

@@ -23,7 +23,7 @@ import pathlib
 import subprocess
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def assignments(root: pathlib.Path = ROOT) -> list[str]:
@@ -48,7 +48,7 @@ def notebook_path(assignment, root: pathlib.Path = ROOT) -> pathlib.Path:
 def build(root: pathlib.Path = ROOT) -> list[pathlib.Path]:
     """Write every assignment's source notebook; return the paths written."""
     from autograder.assignments import available, load
-    from autograder.notebook import build as build_notebook, dumps
+    from autograder.assignments.notebook import build as build_notebook, dumps
 
     written = []
     for concept in available():
@@ -85,7 +85,7 @@ def autograde(name: str, root: pathlib.Path = ROOT) -> dict[str, list[str]]:
     for the submissions whose kernel died (empty lists: none replaced)."""
     import nbformat
 
-    from autograder import recovery
+    from autograder.course import recovery
 
     submitted = root / "course" / "submitted"
     students = sorted(p.name for p in submitted.iterdir() if (p / name).is_dir())
@@ -135,7 +135,3 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "export":
         nbgrader(root, "export", f"--to={args.to}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

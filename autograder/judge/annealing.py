@@ -35,10 +35,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from autograder.compare import check_value, relative_errors
-from autograder.core import Case, Graded, Mistake, Outputs
-from autograder.feedback import CheckFailure, fmt_number
-from autograder.tolerances import tolerance
+from autograder.judge.compare import check_value, relative_errors
+from autograder.judge.core import Case, Graded, Mistake, Outputs
+from autograder.judge.feedback import CheckFailure, fmt_number
+from autograder.judge.tolerances import tolerance
 from solutions import annealing as ref
 
 TOL = "schedule"

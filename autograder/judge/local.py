@@ -17,18 +17,18 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from autograder.core import Graded, check
-from autograder.feedback import CheckFailure
+from autograder.judge.core import Graded, check
+from autograder.judge.feedback import CheckFailure
 
 
 def graded(key: str) -> Graded:
     """``"update_rules.adam"`` -> the Graded record in autograder.update_rules."""
     concept, _, name = key.partition(".")
-    module = importlib.import_module(f"autograder.{concept}")
+    module = importlib.import_module(f"autograder.judge.{concept}")
     try:
         return module.GRADED[name]
     except KeyError:
-        raise KeyError(f"autograder.{concept} grades no {name!r}; it grades "
+        raise KeyError(f"autograder.judge.{concept} grades no {name!r}; it grades "
                        f"{sorted(module.GRADED)}") from None
 
 

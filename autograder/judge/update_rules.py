@@ -15,8 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.core import Case, Graded, Mistake
-from autograder.trajectory import state_fields, trajectory
+from autograder.judge.core import Case, Graded, Mistake
+from autograder.judge.trajectory import state_fields, trajectory
 from solutions import problems, update_rules as ref
 
 STEPS, MID = 60, 20

@@ -17,9 +17,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from autograder.compare import check_value, relative_errors
-from autograder.feedback import CheckFailure
-from autograder.tolerances import Tolerance, tolerance
+from autograder.judge.compare import check_value, relative_errors
+from autograder.judge.feedback import CheckFailure
+from autograder.judge.tolerances import Tolerance, tolerance
 
 Outputs = dict[str, Any]
 

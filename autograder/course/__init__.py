@@ -1,0 +1,1 @@
+"""What instructors run: the command line, and the grading pipeline behind it."""
