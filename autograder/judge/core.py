@@ -1,13 +1,19 @@
-"""How a graded function is checked, and how a failure is diagnosed.
+"""How a graded function is judged, and how a failure is diagnosed.
 
-A :class:`Graded` function has a reference implementation, a list of
-:class:`Case` s (each runs any implementation on fixed, seeded inputs and
-returns its named outputs) and a catalogue of known :class:`Mistake` s
-(each an implementation that makes that mistake). :func:`check` runs the
-student's implementation and the reference on every case and compares the
-outputs; on the first difference it runs the catalogue on the same case and
-names the mistake that reproduces what the student computed, if one does.
-The reference code is never shown: only its outputs on the failing entry.
+A :class:`Graded` function has a reference implementation, the names a
+student defines for it, a list of :class:`Case` s drawn from a seed (each
+is a call of :mod:`autograder.driver.calls` with its inputs as plain
+data) and a catalogue of known :class:`Mistake` s (each an implementation
+that makes that mistake).
+
+The student's code runs elsewhere (a sandbox, see autograder.course) and
+only its outputs come here. :func:`judge` compares them with the
+reference's outputs on the same inputs; at the first difference it runs
+the catalogue on that case and names the mistake that reproduces what the
+student computed, if one does. The reference code is never shown: only
+its outputs on the failing entry. :func:`check` runs an implementation
+in this process instead (for the tests of the checks, and for checking
+one's own work), through exactly the same calls and the same wire.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from autograder.driver import calls, errors, wire
 from autograder.judge.compare import check_value, relative_errors
 from autograder.judge.feedback import CheckFailure
 from autograder.judge.tolerances import Tolerance, tolerance
@@ -26,14 +33,22 @@ Outputs = dict[str, Any]
 
 @dataclass(frozen=True)
 class Case:
-    """One seeded experiment: ``run(impl)`` returns that impl's outputs."""
+    """One experiment: ``call`` (a name in autograder.driver.calls) run on
+    ``args`` (plain data); the student's outputs are compared with the
+    reference's within the tolerance ``tol``."""
     label: str
-    run: Callable[[Any], Outputs]
+    call: str
+    args: dict
     tol: str = "formula"
     leading: str | None = None  # name of the first axis of stacked outputs
     # What every right answer gives, when that is known without running the
     # reference (a threshold met, say): spares a second, costly run.
     expected: Outputs | None = None
+    # Judge-side rules applied to a run's raw outputs before the comparison
+    # (the reference's too): may raise CheckFailure (a schedule that is not
+    # pure, say) and returns the outputs to compare (an accuracy computed
+    # from trained parameters, say). Diagnosis always matches raw outputs.
+    prepare: Callable[[Outputs], Outputs] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,13 +61,80 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Graded:
-    """A function an assignment grades, with everything needed to check it."""
+    """A function (or a group of them) that an assignment grades.
+
+    ``names`` are what the student defines, in the order the calls take
+    them (one name: the call gets that object; several: a tuple);
+    ``cases(seed)`` draws the hidden cases of one grading run; ``uses``
+    are other graded names that the part calls, served by the reference
+    while this part is judged, so one mistake costs points in one part."""
     name: str
     reference: Any
-    cases: Callable[[], Sequence[Case]]
+    cases: Callable[[int], Sequence[Case]]
+    names: tuple[str, ...] = ()
     mistakes: Sequence[Mistake] = field(default_factory=tuple)
     allow_float32: bool = False
+    uses: tuple[str, ...] = ()
 
+    @property
+    def impl(self) -> str:
+        """The expression that names the student's implementation."""
+        return self.names[0] if len(self.names) == 1 else f"({', '.join(self.names)})"
+
+
+@dataclass(frozen=True)
+class Raised:
+    """A call that stopped in the student's code: ``info`` is the dict of
+    autograder.driver.errors (kind, message, and where it happened)."""
+    info: dict
+
+    def sentence(self, graded: Graded, case: Case) -> str:
+        i = self.info
+        if i.get("kind") == "refused":
+            return f"{i.get('message', 'your code returned something unusable')} ({case.label})"
+        at = f" {i['at']}" if i.get("at") else ""
+        fn = i.get("function")
+        inside = f", in {fn}" if fn and fn not in (graded.name, *graded.names) else ""
+        line = f", line {i['line']} of its cell: {i.get('text', '')}" if i.get("line") else ""
+        return (f"your {graded.name} raised {i.get('type', 'an exception')}{at}: "
+                f"{i.get('message', '')}{inside}{line} ({case.label})")
+
+
+Result = Any  # Outputs, or Raised
+
+
+# ---------------------------------------------------------------- running here
+
+def run_local(case: Case, impl: Any) -> Result:
+    """Run ``impl`` (trusted code: a reference, a mistake, a test's own
+    version) on one case in this process, through the same call and the
+    same wire as a sandboxed student's code, so outputs look alike."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            out = calls.run(case.call, impl, calls.copied(case.args))
+        except errors.Refusal as err:
+            return Raised(errors.refusal(err))
+        except Exception as err:
+            return Raised(errors.describe(err))
+    try:
+        return wire.decode(wire.encode(out))
+    except wire.WireError as err:
+        return Raised({"kind": "refused", "message": f"the outputs could not be read: {err}"})
+
+
+def reference_outputs(graded: Graded, case: Case) -> Outputs:
+    """What the reference computes on ``case`` (a bug of ours if it fails)."""
+    if case.expected is not None:
+        return case.expected
+    out = run_local(case, graded.reference)
+    if isinstance(out, Raised):
+        raise RuntimeError(f"the reference of {graded.name} failed on "
+                           f"{case.label}: {out.info}")
+    return case.prepare(out) if case.prepare else out
+
+
+# ---------------------------------------------------------------- judging
 
 def flatten(name: str, value: Any) -> list[tuple[str, Any]]:
     """Leaves of nested tuples, NamedTuples and dicts, with dotted names."""
@@ -78,6 +160,9 @@ def compare_outputs(graded: Graded, case: Case, got: Outputs,
     For stacked trajectories (``case.leading``) "first" means the earliest
     step at which any output differs, whichever output that is.
     """
+    if not isinstance(got, dict):
+        raise CheckFailure(f"the outputs of your {graded.name} could not be read "
+                           f"({case.label})")
     leaves: list[tuple[str, Any, Any]] = []
     for key, exp in expected.items():
         _compare_tree(graded, case, key, got.get(key, _MISSING), exp, leaves)
@@ -120,7 +205,7 @@ def _compare_tree(graded: Graded, case: Case, name: str, yours, exp,
         return
     if isinstance(exp, tuple):
         if not isinstance(yours, (tuple, list)) or len(yours) != len(exp):
-            n = len(yours) if isinstance(yours, (tuple, list)) else type(yours).__name__
+            n = len(yours) if isinstance(yours, (tuple, list)) else wire_type(yours)
             raise CheckFailure(f"your {name} should be a tuple of {len(exp)} "
                                f"values, got {n} ({graded.name}, {case.label})")
         for i, (y, e) in enumerate(zip(yours, exp)):
@@ -131,31 +216,24 @@ def _compare_tree(graded: Graded, case: Case, name: str, yours, exp,
     leaves.append((name, yours, exp))
 
 
+def wire_type(value: Any) -> str:
+    """The type name a student would recognise, for values from the wire."""
+    return value.type_name if isinstance(value, wire.Opaque) else type(value).__name__
+
+
 def _get(value, key):
     if isinstance(value, dict):
         return value.get(key, _MISSING)
-    return getattr(value, key, _MISSING)
-
-
-def run_impl(graded: Graded, case: Case, impl: Any, *, whose: str) -> Outputs:
-    """Run one case, turning an exception into a sentence for the student."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            return case.run(impl)
-        except CheckFailure:
-            raise
-        except Exception as err:  # the student's code may raise anything
-            if whose != "your":
-                raise
-            raise CheckFailure(
-                f"your {graded.name} raised {type(err).__name__}: {err} "
-                f"({case.label})") from None
+    if hasattr(value, "_fields"):
+        return getattr(value, key, _MISSING) if key in value._fields else _MISSING
+    return _MISSING
 
 
 def matches(got: Outputs, out: Outputs, case: Case) -> bool:
     """True when two runs agree on every leaf within the case's tolerance."""
     tol = tolerance(case.tol)
+    if not isinstance(got, dict) or not isinstance(out, dict):
+        return False
     a, b = dict(flatten("", got)), dict(flatten("", out))
     if a.keys() != b.keys():
         return False
@@ -172,29 +250,31 @@ def matches(got: Outputs, out: Outputs, case: Case) -> bool:
 def diagnose(graded: Graded, case: Case, got: Outputs) -> Mistake | None:
     """The catalogued mistake whose output on ``case`` equals the student's."""
     for mistake in graded.mistakes:
-        try:
-            out = run_impl(graded, case, mistake.impl, whose="mistake")
-        except Exception:
-            continue
-        if matches(got, out, case):
+        out = run_local(case, mistake.impl)
+        if not isinstance(out, Raised) and matches(got, out, case):
             return mistake
     return None
 
 
-def check(graded: Graded, student: Any, *, only: Sequence[int] | None = None) -> None:
-    """Pass silently, or raise one CheckFailure that says where and why.
+def judge_case(graded: Graded, case: Case, got: Result, expected: Outputs) -> None:
+    """Pass silently, or raise one CheckFailure that says where and why."""
+    if isinstance(got, Raised):
+        raise CheckFailure(got.sentence(graded, case))
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            compared = case.prepare(got) if case.prepare else got
+            compare_outputs(graded, case, compared, expected)
+    except CheckFailure as fail:
+        mistake = diagnose(graded, case, got)
+        hint = mistake.hint if mistake else fail.diagnosis
+        raise CheckFailure(fail.message, diagnosis=hint) from None
 
-    ``only`` restricts the check to some case indices, so an assignment can
-    give partial credit for independent groups of cases.
-    """
-    cases = list(graded.cases())
+
+def check(graded: Graded, impl: Any, *, only: Sequence[int] | None = None,
+          seed: int = 0) -> None:
+    """Run ``impl`` here on the cases of ``seed`` (or the indices ``only``)
+    and judge it: pass silently or raise the student's CheckFailure."""
+    cases = list(graded.cases(seed))
     for case in (cases if only is None else [cases[i] for i in only]):
-        expected = (case.expected if case.expected is not None
-                    else run_impl(graded, case, graded.reference, whose="reference"))
-        got = run_impl(graded, case, student, whose="your")
-        try:
-            compare_outputs(graded, case, got, expected)
-        except CheckFailure as fail:
-            mistake = diagnose(graded, case, got)
-            raise CheckFailure(fail.message,
-                               diagnosis=mistake.hint if mistake else None) from None
+        judge_case(graded, case, run_local(case, impl), reference_outputs(graded, case))

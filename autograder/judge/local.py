@@ -1,11 +1,17 @@
-"""What a hidden test cell calls: ``hidden_check("update_rules.adam", lambda: impl)``.
+"""The hidden checks run inside one's own notebook process.
 
-The cell stays one line, so the feedback a student receives can show the
-check's message and nothing of how it was computed. Warnings and anything
-written to stderr are silenced here (nbgrader gives a test cell 0 points if
-it writes to stderr, even when it passes), and the graded function is
-checked on its own: the other graded functions it calls are replaced by the
-reference while it runs, so one mistake costs points in one part only.
+This is what ``hidden_check`` does where no grading run prepared the
+kernel: an instructor running a source notebook in Jupyter, a learner
+checking their own work with the course installed, or stock ``nbgrader
+autograde``. The reference and the student's code then share one process,
+so anything the notebook does can change the verdict: it is feedback, never
+a grade. Grades come from ``python -m autograder.course grade``, where
+student code runs in a sandbox and this module is never imported beside it.
+
+Warnings and anything written to stderr are silenced (nbgrader gives a test
+cell 0 points if it writes to stderr), and the other graded functions the
+part calls (``Graded.uses``) are bound to the reference while it runs, so
+one mistake costs points in one part only.
 """
 from __future__ import annotations
 
@@ -13,43 +19,29 @@ import contextlib
 import importlib
 import io
 import warnings
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from autograder.judge.core import Graded, check
+from autograder.judge import graded
+from autograder.judge.core import check
 from autograder.judge.feedback import CheckFailure
 
 
-def graded(key: str) -> Graded:
-    """``"update_rules.adam"`` -> the Graded record in autograder.update_rules."""
-    concept, _, name = key.partition(".")
-    module = importlib.import_module(f"autograder.judge.{concept}")
-    try:
-        return module.GRADED[name]
-    except KeyError:
-        raise KeyError(f"autograder.judge.{concept} grades no {name!r}; it grades "
-                       f"{sorted(module.GRADED)}") from None
-
-
-def _namespace(impl: Any) -> dict | None:
-    """The globals of the notebook that defined ``impl`` (a function, a
-    class or a tuple of them)."""
-    for item in impl if isinstance(impl, tuple) else (impl,):
-        fn = item
-        if isinstance(item, type):
-            fn = next((v for v in vars(item).values() if callable(v)
-                       and hasattr(v, "__globals__")), None)
-        if hasattr(fn, "__globals__"):
-            return fn.__globals__
-    return None
+def student_impl(names: Sequence[str], namespace: dict) -> Any:
+    """The student's objects for ``names`` (a tuple when there are several)."""
+    missing = [n for n in names if n not in namespace]
+    if missing:
+        raise CheckFailure(f"name {missing[0]!r} is not defined: run the cell that "
+                           f"defines it (and keep its name as in the skeleton)")
+    objects = tuple(namespace[n] for n in names)
+    return objects[0] if len(objects) == 1 else objects
 
 
 @contextlib.contextmanager
-def reference_in(namespace: dict | None, concept: str,
-                 names: Sequence[str]) -> Iterator[None]:
+def reference_in(namespace: dict, concept: str, names: Sequence[str]) -> Iterator[None]:
     """Temporarily bind ``names`` in ``namespace`` to the reference's."""
-    if not names or namespace is None:
+    if not names:
         yield
         return
     module = importlib.import_module(f"solutions.{concept}")
@@ -68,27 +60,19 @@ def reference_in(namespace: dict | None, concept: str,
 _ABSENT = object()
 
 
-def hidden_check(key: str, impl: Callable[[], Any], *, cases: Sequence[int] | None = None,
-                 uses: Sequence[str] = ()) -> None:
-    """Check the student's implementation against the reference.
-
-    ``impl`` is a function of no arguments that returns the implementation
-    (``lambda: (adam_init, adam_step)``), so that a name the student never
-    defined becomes a sentence here, not a traceback through the hidden
-    test cell. Whatever goes wrong surfaces as one CheckFailure, whose
-    message is all that the notebook or the feedback shows.
-    """
-    try:
-        student = impl()
-    except NameError as err:
-        raise CheckFailure(f"{err}: run the cell that defines it (and keep its "
-                           f"name as in the skeleton)") from None
+def hidden_check(key: str, namespace: dict, *, cases: Sequence[int] | None = None,
+                 seed: int = 0) -> None:
+    """Check the student's implementation (found in ``namespace``) against
+    the reference; whatever goes wrong surfaces as one CheckFailure, whose
+    message is all that the notebook shows."""
+    record = graded(key)
+    student = student_impl(record.names, namespace)
     concept = key.partition(".")[0]
     try:
         with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings(), \
-                np.errstate(all="ignore"), reference_in(_namespace(student), concept, uses):
+                np.errstate(all="ignore"), reference_in(namespace, concept, record.uses):
             warnings.simplefilter("ignore")
-            check(graded(key), student, only=cases)
+            check(record, student, only=cases, seed=seed)
     except CheckFailure:
         raise
     except Exception as err:  # a failure of the check itself, never hidden code

@@ -16,7 +16,6 @@ from typing import Callable
 import numpy as np
 
 from autograder.judge.core import Case, Graded, Mistake
-from autograder.judge.trajectory import state_fields, trajectory
 from solutions import problems, update_rules as ref
 
 STEPS, MID = 60, 20
@@ -27,49 +26,65 @@ def _decaying(lr0: float) -> Callable[[int], float]:
     return lambda t: lr0 * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t / STEPS)))
 
 
-def _cases(name: str, hyper: list[dict], lr0: dict[str, float]) -> Callable[[], list[Case]]:
-    """Fresh/constant, fresh/decaying, mid-run/decaying on three problems."""
-    def build() -> list[Case]:
+def problem_data(problem: problems.Problem) -> dict:
+    """A shared test problem as the data the driver computes gradients from."""
+    if problem.name.startswith("quadratic"):
+        return {"kind": "quadratic", "A": problem.hessian(problem.x0),
+                "c": problem.minimum}
+    if problem.name.startswith("rosenbrock"):
+        a = float(problem.minimum[0])
+        b = float(problem.hessian(problem.x0)[1, 1]) / 2
+        return {"kind": "rosenbrock", "a": a, "b": b}
+    raise ValueError(f"no data form for {problem.name}")
+
+
+def _cases(name: str, hyper: list[dict], lr0: dict[str, float]) -> Callable[[int], list[Case]]:
+    """Fresh/constant, fresh/decaying, mid-run/decaying on three problems.
+
+    The run's seed moves the start points, scales the learning rates by
+    0.8-1.2 and draws the rotation and centre of the 8-dimensional bowl:
+    the conventions each case exposes stay, the numbers are new."""
+    def build(seed: int) -> list[Case]:
+        rng = np.random.default_rng([seed, 4])
         quad = problems.quadratic(condition=50.0)
-        quad8 = problems.quadratic(condition=100.0, dim=8, seed=3)
+        quad8 = problems.quadratic(condition=100.0, dim=8, seed=int(rng.integers(1 << 30)))
         rosen = problems.rosenbrock()
-        plans = [(quad, lr0["quadratic"], False, hyper[0], "constant"),
-                 (rosen, _decaying(lr0["rosenbrock"]), False, hyper[1 % len(hyper)],
-                  "cosine-decaying"),
-                 (quad8, _decaying(lr0["quadratic"]), True, hyper[-1], "cosine-decaying")]
+        starts = [quad.x0 + rng.normal(scale=0.2, size=2),
+                  rosen.x0 + rng.normal(scale=0.05, size=2), quad8.x0]
+        scale = rng.uniform(0.8, 1.2, size=3)
+        plans = [(quad, starts[0], lr0["quadratic"] * scale[0], False, hyper[0], "constant"),
+                 (rosen, starts[1], _decaying(lr0["rosenbrock"] * scale[1]), False,
+                  hyper[1 % len(hyper)], "cosine-decaying"),
+                 (quad8, starts[2], _decaying(lr0["quadratic"] * scale[2]), True, hyper[-1],
+                  "cosine-decaying")]
         return [_case(name, *plan) for plan in plans]
     return build
 
 
-def _case(name, problem, lr, mid_run, hyper, lr_kind) -> Case:
-    lr_text = f"lr={lr:g}" if not callable(lr) else f"{lr_kind} lr from {lr(0):g}"
+def _case(name, problem, x0, lr, mid_run, hyper, lr_kind) -> Case:
+    lr_text = f"lr={lr:.4g}" if not callable(lr) else f"{lr_kind} lr from {lr(0):.4g}"
     hyper_text = ", ".join(f"{k}={v:g}" for k, v in hyper.items())
     start_text = f"from the state after {MID} steps" if mid_run else "from init"
     label = (f"{STEPS} steps on {problem.name} {start_text}, {lr_text}"
              + (f", {hyper_text}" if hyper_text else ""))
+    w0, start, shift = x0, None, 0
+    if mid_run:
+        w0, state = _mid_run(name, problem, x0, lr, hyper)
+        start, shift = state._asdict(), MID
+    lrs = [float(lr(t + shift)) if callable(lr) else float(lr) for t in range(STEPS)]
+    args = {"problem": problem_data(problem), "w0": np.asarray(w0, dtype=float),
+            "lrs": lrs, "hyper": dict(hyper), "start": start, "name": f"{name}_step"}
+    return Case(label=label, call="update_rules.trajectory", args=args,
+                tol="trajectory", leading="step")
 
-    def run(rule):
-        w0, start, shift = problem.x0, None, 0
-        if mid_run:
-            w0, state = _mid_run(name, problem, lr, hyper)
-            start, shift = state_fields(state), MID
-        rate = (lambda t: lr(t + shift)) if callable(lr) else lr
-        return trajectory(rule, problem.grad, w0, STEPS, rate, hyper,
-                          start=start, name=f"{name}_step")
-    return Case(label=label, run=run, tol="trajectory", leading="step")
 
-
-def _mid_run(name, problem, lr, hyper):
+def _mid_run(name, problem, x0, lr, hyper):
     """The reference's own (w, state) after MID steps: a mid-run start."""
     init, step = getattr(ref, f"{name}_init"), getattr(ref, f"{name}_step")
-    w, state = problem.x0.copy(), init(problem.x0.copy())
+    w, state = x0.copy(), init(x0.copy())
     for t in range(MID):
         w, state = step(w, problem.grad(w), state, lr=lr(t) if callable(lr) else lr, **hyper)
     return w, state
-
-
-def _rule(name: str, step: Callable) -> tuple[Callable, Callable]:
-    return (getattr(ref, f"{name}_init"), step)
 
 
 # ---- known mistakes: each is a whole wrong step with the graded signature.
@@ -287,6 +302,7 @@ def _graded(name: str, mistakes: list[Mistake], hyper: list[dict],
     init = getattr(ref, f"{name}_init")
     return Graded(
         name=f"{name}_step", reference=(init, getattr(ref, f"{name}_step")),
+        names=(f"{name}_init", f"{name}_step"),
         cases=_cases(name, hyper, lr0),
         mistakes=tuple(Mistake(m.name, m.hint, (init, m.impl)) for m in mistakes))
 

@@ -1,11 +1,15 @@
-"""Code given to students for their visible checks: numpy only.
+"""Helpers given to students for their visible checks: numpy only.
 
-The assignment specs put these sources into a provided (locked) cell, so a
-notebook's visible checks run where neither the reference nor the grader
-is installed.
+The specs put these functions into a given (locked) cell, source and all,
+so a notebook's visible checks run where neither the reference nor the
+grader is installed. There is one numerical gradient and one relative
+error for every notebook.
 """
+from __future__ import annotations
 
-NUMERICAL_GRADIENT = r'''
+import numpy as np
+
+
 def numerical_gradient(f, x, h=1e-5):
     """Centered differences (f(x + h e_i) - f(x - h e_i)) / (2h) for every
     entry i of the float array x; f(x) returns a number. x is changed in
@@ -20,9 +24,7 @@ def numerical_gradient(f, x, h=1e-5):
         x[i] = old
         grad[i] = (up - down) / (2 * h)
     return grad
-'''
 
-GRADIENT_HELPERS = NUMERICAL_GRADIENT + r'''
 
 def relative_error(a, b):
     """Largest |a - b| / max(|a|, |b|, 1e-8) over the entries."""
@@ -57,4 +59,3 @@ def backward_errors(forward, backward, inputs, seed=0):
             return float(np.sum(forward(*inputs)[0] * dout))
         errors.append(relative_error(g, numerical_gradient(loss, inputs[i])))
     return errors
-'''
