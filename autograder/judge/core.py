@@ -94,10 +94,15 @@ class Raised:
             return f"{i.get('message', 'your code returned something unusable')} ({case.label})"
         at = f" {i['at']}" if i.get("at") else ""
         fn = i.get("function")
-        inside = f", in {fn}" if fn and fn not in (graded.name, *graded.names) else ""
+        subject = fn if fn in graded.names else graded.name
+        inside = f", in {fn}" if fn and fn != subject else ""
         line = f", line {i['line']} of its cell: {i.get('text', '')}" if i.get("line") else ""
-        return (f"your {graded.name} raised {i.get('type', 'an exception')}{at}: "
-                f"{i.get('message', '')}{inside}{line} ({case.label})")
+        kind = i.get("type", "an exception")
+        message = i.get("message", "")
+        if kind == "NotImplementedError" and not message:
+            message = "it is still the skeleton"
+        return (f"your {subject} raised {kind}{at}: {message}{inside}{line} "
+                f"({case.label})")
 
 
 Result = Any  # Outputs, or Raised
