@@ -6,6 +6,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# What student code may import at grading, alone in its sandbox.
+SANDBOX_SITE := $(VENV)/sandbox-site
+SANDBOX_STAMP := $(SANDBOX_SITE)/.installed
+SANDBOX_PACKAGES := numpy ipykernel nbclient nbformat matplotlib
 SYSTEM := $(VENV)/.system
 MATHJAX_VERSION := 3.2.2
 MATHJAX := _vendor/mathjax/tex-chtml.js
@@ -22,7 +26,7 @@ export MKL_NUM_THREADS := 1
 
 .PHONY: env book site release test notebooks lock clean
 
-env: $(STAMP) $(SYSTEM) $(MATHJAX)
+env: $(STAMP) $(SYSTEM) $(MATHJAX) $(SANDBOX_STAMP)
 
 $(SYSTEM):
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -49,6 +53,14 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+# The packages of the sandbox that runs student code at grading (the
+# grader's own packages, the course's and torch stay outside it).
+$(SANDBOX_STAMP): requirements.lock $(STAMP)
+	rm -rf $(SANDBOX_SITE)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --target $(SANDBOX_SITE) \
+	  -c requirements.lock $(SANDBOX_PACKAGES)
 	touch $@
 
 book: release site

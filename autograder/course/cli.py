@@ -2,18 +2,17 @@
 
 - ``build``: write each assignment's nbgrader source notebook into
   ``exercises/`` from its spec (autograder/assignments/) and the reference.
-- ``release [NAME...]``: the student versions under ``release/`` (solutions
-  and hidden tests stripped, cells locked).
-- ``autograde NAME``: grade every submission in ``course/submitted/*/NAME``;
-  a submission whose kernel dies is graded from a copy in which the cell
-  that stops the kernel raises an error instead (autograder/recovery.py),
-  so it loses that part only.
-- ``feedback NAME``: feedback HTML in ``course/feedback`` (messages of the
-  checks, no hidden test code).
-- ``export``: all grades as CSV.
+- ``release [NAME...]``: the student versions under ``release/`` (nbgrader's
+  generate_assignment: solutions and hidden tests stripped, cells locked).
+- ``grade NAME``: grade every submission in ``course/submitted/*/NAME``:
+  student code runs in sandboxes, verdicts are reached outside them
+  (autograder/course/grading.py) and recorded in nbgrader's gradebook.
+- ``feedback NAME``: feedback HTML in ``course/feedback`` (nbgrader's
+  generate_feedback on the autograded notebooks, which hold only safe
+  outputs and the checks' messages).
+- ``export``: grades as CSV, one row per student, a column per part.
 
-Everything runs nbgrader with the course's ``nbgrader_config.py``; the
-``--root`` option points at another course folder (the tests use one).
+``--root`` points at another course folder (the tests use scratch ones).
 """
 from __future__ import annotations
 
@@ -62,50 +61,58 @@ def build(root: pathlib.Path = ROOT) -> list[pathlib.Path]:
     return written
 
 
+def nbgrader(root: pathlib.Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course folder ``root``."""
+    (root / "course").mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root,
+                          env=tool_env(), check=check, capture_output=True, text=True)
+
+
 def release(names: list[str], root: pathlib.Path = ROOT) -> None:
     """Generate the student version of each named assignment."""
-    (root / "course").mkdir(exist_ok=True)
     for name in names:
-        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment",
-               name, "--force"]
-        subprocess.run(cmd, cwd=root, check=True, env=tool_env())
+        nbgrader(root, "generate_assignment", name, "--force")
         print(f"released {name} -> release/{name}")
     if not names:
         print("no assignments in exercises/ yet: nothing to release")
 
 
-def nbgrader(root: pathlib.Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run one nbgrader command in the course folder ``root``."""
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root,
-                          env=tool_env(), check=check, capture_output=True, text=True)
+def grade_command(args, root: pathlib.Path) -> int:
+    from autograder.course.gradebook import Course
+    from autograder.course.run import grade, recorded_seed
+    from autograder.course.sandbox import Limits, Sandbox, SandboxUnavailable
 
+    limits = Limits(**{k: v for k, v in (("cell_seconds", args.cell_seconds),
+                                         ("part_seconds", args.part_seconds),
+                                         ("submission_seconds", args.submission_seconds),
+                                         ("memory_mb", args.memory_mb)) if v is not None})
+    try:
+        sandbox = Sandbox(limits, isolated=not args.no_sandbox)
+    except SandboxUnavailable as err:
+        print(f"grade: cannot sandbox student code: {err}. Fix that, or pass --no-sandbox "
+              f"to grade without a sandbox (student code can then read and change this "
+              f"machine).", file=sys.stderr)
+        return 2
+    course = Course(root)
+    seed = args.seed
+    if args.regrade:
+        seed = recorded_seed(course, args.name)
+        if seed is None:
+            print(f"grade: {args.name} has no recorded run to re-grade", file=sys.stderr)
+            return 2
 
-def autograde(name: str, root: pathlib.Path = ROOT) -> dict[str, list[str]]:
-    """Grade all submissions of ``name``; return {student: cells replaced}
-    for the submissions whose kernel died (empty lists: none replaced)."""
-    import nbformat
-
-    from autograder.course import recovery
-
-    submitted = root / "course" / "submitted"
-    students = sorted(p.name for p in submitted.iterdir() if (p / name).is_dir())
-    nbgrader(root, "autograde", name, "--create", "--force", check=False)
-    recovered: dict[str, list[str]] = {}
-    for student in students:
-        if (root / "course" / "autograded" / student / name).is_dir():
-            continue
-        area = root / "course" / "recovery"
-        recovery.copy_submission(submitted / student / name, area / student / name)
-        replaced: list[str] = []
-        for path in sorted((area / student / name).glob("*.ipynb")):
-            source = root / "exercises" / name / path.name
-            copy, cells = recovery.neutralized(path, source)
-            nbformat.write(copy, path)
-            replaced += cells
-        nbgrader(root, "autograde", name, "--create", "--force", f"--student={student}",
-                 f"--CourseDirectory.submitted_directory={area.relative_to(root)}")
-        recovered[student] = replaced
-    return recovered
+    def show(result):
+        flag = f"  FLAGGED: {'; '.join(result.flags)}" if result.flags else ""
+        reason = f"  ({result.reason})" if result.reason else ""
+        print(f"{result.student}: {result.status} {result.score:g}/{result.points:g}"
+              f"{reason}{flag}")
+    results = grade(course, args.name, sandbox=sandbox, seed=seed,
+                    only=args.student or None, on_result=show)
+    graded = sum(r.status == "graded" for r in results)
+    flagged = sum(bool(r.flags) for r in results)
+    print(f"{args.name}: {len(results)} submissions, {graded} graded, "
+          f"{len(results) - graded} failed, {flagged} flagged")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,10 +123,19 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("build", help="write exercises/ from the specs and the reference")
     rel = sub.add_parser("release", help="build the student release")
     rel.add_argument("names", nargs="*", help="default: every assignment")
-    for command in ("autograde", "feedback"):
-        sub.add_parser(command).add_argument("name")
-    sub.add_parser("export", help="grades as CSV").add_argument(
-        "--to", default="grades.csv")
+    grade = sub.add_parser("grade", help="grade the submissions of an assignment")
+    grade.add_argument("name")
+    grade.add_argument("--student", action="append", help="only this student (repeatable)")
+    grade.add_argument("--seed", type=int, help="the run's seed (default: a new one)")
+    grade.add_argument("--regrade", action="store_true",
+                       help="use the seed of the last recorded run")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code without a sandbox (unsafe)")
+    for flag in ("cell-seconds", "part-seconds", "submission-seconds"):
+        grade.add_argument(f"--{flag}", type=float)
+    grade.add_argument("--memory-mb", type=int)
+    sub.add_parser("feedback", help="feedback HTML for an assignment").add_argument("name")
+    sub.add_parser("export", help="grades as CSV").add_argument("--to", default="grades.csv")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "build":
@@ -127,9 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {path.relative_to(root)}")
     elif args.command == "release":
         release(args.names or assignments(root), root)
-    elif args.command == "autograde":
-        for student, cells in autograde(args.name, root).items():
-            print(f"{student}: the kernel died; graded with {cells} replaced by an error")
+    elif args.command == "grade":
+        return grade_command(args, root)
     elif args.command == "feedback":
         nbgrader(root, "generate_feedback", args.name, "--force")
     elif args.command == "export":

@@ -21,7 +21,7 @@ import pathlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder.assignments.notebook import HIDDEN_BEGIN, HIDDEN_END
+from autograder.assignments.notebook import BEGIN, END, HIDDEN_BEGIN, HIDDEN_END
 
 MAX_NOTEBOOK_BYTES = 32 << 20
 MAX_CELL_CHARS = 1 << 20
@@ -156,7 +156,7 @@ def build(source: dict, submission: dict) -> Graded:
             if theirs is None:
                 notes.append(f"the answer cell {gid!r} was deleted: graded as the "
                              f"release's skeleton")
-                text = _text(cell["source"])
+                text = skeleton(_text(cell["source"]) or "")
             else:
                 text = theirs["source"]
                 if theirs["cell_type"] != cell["cell_type"]:
@@ -181,6 +181,22 @@ def build(source: dict, submission: dict) -> Graded:
                     parts=[], notes=notes)
     graded.parts = parts_of(graded.notebook())
     return graded
+
+
+def skeleton(text: str) -> str:
+    """A source answer cell as the release has it: each solution region
+    replaced by ``raise NotImplementedError()`` (what nbgrader writes)."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if line.strip() == BEGIN:
+            inside = True
+            pad = line[:len(line) - len(line.lstrip())]
+            out += [pad + "# YOUR CODE HERE", pad + "raise NotImplementedError()"]
+        elif line.strip() == END:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _from_source(cell: dict, text: str) -> dict:

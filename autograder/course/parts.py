@@ -55,7 +55,7 @@ class _Worker:
 
 
 def run_isolated(graded: Graded, plans: dict[str, dict], sandbox: Sandbox,
-                 serve: Callable[[str, list, dict], dict]) -> IsolatedRun:
+                 serve: Callable[[str, str, list, dict], dict]) -> IsolatedRun:
     """Every part of ``graded`` whose grade_id is in ``plans``; a plan is
     ``{"names", "cases", "given_names", "served"}`` and ``given`` sources
     come with the plans under the key ``"*given"``."""
@@ -154,7 +154,7 @@ def _cell(worker: _Worker, index: int, source: str, limits: Limits, deadline: fl
 
 
 def _part(worker: _Worker, grade_id: str, plan: dict, limits: Limits, deadline: float,
-          serve: Callable[[str, list, dict], dict]) -> PartRun:
+          serve: Callable[[str, str, list, dict], dict]) -> PartRun:
     until = min(deadline, time.monotonic() + limits.part_seconds)
     request = {"op": "part", "part": grade_id, **{k: plan[k] for k in
                                                    ("names", "cases", "given_names", "served")}}
@@ -173,7 +173,8 @@ def _part(worker: _Worker, grade_id: str, plan: dict, limits: Limits, deadline: 
         elif ev == "serve":
             served += 1
             reply = ({"error": f"more than {MAX_SERVED} calls"} if served > MAX_SERVED
-                     else serve(str(event.get("name")), event.get("args"), event.get("kwargs")))
+                     else serve(grade_id, str(event.get("name")), event.get("args"),
+                               event.get("kwargs")))
             worker.channel.send({"op": "served", **reply}, until)
         elif ev == "part_done" and event.get("part") == grade_id:
             break
