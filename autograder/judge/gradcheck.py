@@ -1,91 +1,125 @@
 """Checks and known mistakes for the gradient-checking tools of chapter 3.
 
-Three functions are graded. ``numerical_gradient`` runs on a smooth test
-function whose every entry has its own weight and rate and which couples
-the entries through a squared sum, so an entry left perturbed shifts the
-later ones, a transposed result lands on the wrong weights, and the
-centered and forward formulas part visibly once h is 1e-3 or larger. The
-result is compared with the reference's own finite difference (same h,
-same formula), so only rounding separates a correct answer: with |f| < 50,
-|g| >= 1 and h >= 1e-5 that is below 1e-9, far inside the "formula"
-tolerance. ``relative_error`` gets both-zero entries, values below the
-floor, opposite signs and a < b. ``kink_crossed`` answers a batch of
-queries per case (one flag each), placed at and around ReLU and max
-kinks, so that each wrong variant shows a pattern of its own.
+Three functions are graded, each through a call of
+autograder.driver.calls.gradcheck. Every case's structure is fixed (which
+shapes, steps and methods; where the kinks, ties and zeros sit) and its
+numbers are drawn from the grading run's seed, one generator per case.
+
+``numerical_gradient`` differentiates the driver's ``exp_coupled`` test
+function, f(x) = sum_i c_i exp(k_i x_i) + (a . x)^2 / 2: every entry has
+its own weight and rate and the squared sum couples the entries, so an
+entry left perturbed shifts the later ones, a transposed result lands on
+the wrong weights, and the centered and forward formulas part visibly
+once h is 1e-3 or larger (one rate is always 2, so f''' is large enough
+to tell a step of h from one of 2h). With c, k, a > 0 and x > 0 every
+partial derivative is >= 1, and |f| < 150: the result is compared with
+the reference's own finite difference (same h, same formula), so only
+rounding, below 1e-8 relative, separates a correct answer. The caller's
+x must come back as it went in (to rounding). ``relative_error`` gets
+both-zero entries, values below the floor, opposite signs and a < b.
+``kink_crossed`` answers a batch of queries per case (one flag each),
+placed at and around ReLU and max kinks at offsets that are fractions or
+multiples of h by construction, so that each wrong variant shows a
+pattern of its own.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
-from autograder.judge.core import Case, Graded, Mistake, Outputs
+from autograder.driver import wire
+from autograder.judge.core import Case, Graded, Mistake, Outputs, wire_type
 from autograder.judge.feedback import CheckFailure, fmt_index, fmt_shape
 from solutions import gradcheck as ref
 
-# ---------------------------------------------------------------- numerical_gradient
+
+def _rng(seed: int, n: int) -> np.random.Generator:
+    """The generator of case ``n`` of a grading run."""
+    return np.random.default_rng([seed, n])
 
 
-def _smooth(size: int) -> Callable[[np.ndarray], float]:
-    """f(x) = sum_i c_i exp(k_i x_i) + 0.5 (a . x)^2 over x in C order.
-
-    Positive c, k, a and x > 0 keep every partial derivative >= 1, so a
-    relative error is never taken on a value near zero. The rates k go
-    up to 2 so f''' is large enough to tell a step of h from one of 2h.
-    """
-    i = np.arange(size)
-    c, k, a = 1.0 + 0.25 * i, 1.0 + 0.5 * (i % 3), 0.5 + 0.1 * i
-
-    def f(x: np.ndarray) -> float:
-        z = np.ravel(np.asarray(x, dtype=np.float64))
-        return float(np.sum(c * np.exp(k * z)) + 0.5 * np.dot(a, z) ** 2)
-    return f
+def _text(values) -> str:
+    """Numbers as a student would type them: [[0.25, 1.5], [3, -7e-13]]."""
+    def one(v):
+        if isinstance(v, list):
+            return "[" + ", ".join(one(u) for u in v) + "]"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+    return one(np.asarray(values).tolist())
 
 
-def _gradient_case(shape: tuple[int, ...], method: str | None, h: float | None,
-                   seed: int) -> Case:
-    how = (f"{method}, h={h:g}" if method is not None else
-           "default h and method (called as numerical_gradient(f, x))")
-    label = f"x of shape {fmt_shape(shape)}, {how}, seed {seed}"
-
-    def run(impl) -> Outputs:
-        x0 = np.random.default_rng(seed).uniform(0.2, 1.0, size=shape)
-        x = x0.copy()
-        kwargs = {} if method is None else {"h": h, "method": method}
-        grad = impl(_smooth(x0.size), x, **kwargs)
-        _check_untouched(x, x0, "numerical_gradient", label)
-        return {"grad": grad}
-    return Case(label=label, run=run)
+def _an_array(out: Outputs, key: str, graded: str, shape: tuple, label: str) -> None:
+    """A sentence for a result that could not cross the wire as data."""
+    value = out.get(key)
+    if isinstance(value, wire.Opaque):
+        raise CheckFailure(f"your {key} should be a numpy array of shape "
+                           f"{fmt_shape(shape)}, got {wire_type(value)} ({graded}, {label})")
 
 
-def _check_untouched(x: np.ndarray, x0: np.ndarray, name: str, label: str) -> None:
+def _untouched(x: np.ndarray, x0: np.ndarray, name: str, label: str, after: str,
+               advice: str) -> None:
     """Fail when the caller's array changed by more than rounding.
 
     An entry nudged and put back by arithmetic (x[i] += h ... x[i] -= h)
     may come back a unit in the last place away; that is harmless, an
     entry left at x[i] - h is not.
     """
-    moved = ~np.isclose(x, x0, rtol=1e-12, atol=0.0)
+    x = np.asarray(x, dtype=np.float64)
+    moved = ~np.isclose(x, x0, rtol=1e-12, atol=1e-15)
     if moved.any():
         idx = tuple(int(k) for k in np.argwhere(moved)[0])
         raise CheckFailure(
             f"your {name} changed the caller's x: {fmt_index('x', idx)} is "
-            f"{x[idx]:.10g} after the call, was {x0[idx]:.10g} ({label}); nudge a "
-            f"copy, or put each entry back to its exact old value after its "
-            f"evaluations")
+            f"{x[idx]:.10g} {after}, was {x0[idx]:.10g} ({label}); {advice}")
+
+# ---------------------------------------------------------------- numerical_gradient
+
+_GRADIENT_PLANS = [((3,), "centered", 1e-2), ((2, 3), "centered", 1e-3),
+                   ((2, 3), "forward", 1e-3), ((3,), "forward", 1e-4),
+                   ((2, 3), None, None)]
 
 
-def _numgrad(centered: Callable, forward: Callable | None = None, *, restore: bool = True,
+def _gradient_cases(seed: int) -> list[Case]:
+    return [_gradient_case(shape, method, h, _rng(seed, n))
+            for n, (shape, method, h) in enumerate(_GRADIENT_PLANS)]
+
+
+def _gradient_case(shape: tuple[int, ...], method: str | None, h: float | None,
+                   rng: np.random.Generator) -> Case:
+    """Numbers on a grid of 0.01, so that the label states them exactly."""
+    size = int(np.prod(shape))
+    x0 = rng.integers(20, 101, size=shape) / 100
+    k = rng.integers(100, 201, size=size) / 100
+    k[rng.integers(size)] = 2.0
+    c = rng.integers(100, 201, size=size) / 100
+    a = rng.integers(50, 121, size=size) / 100
+    function = {"kind": "exp_coupled", "c": c, "k": k, "a": a}
+    how = (f"{method}, h={h:g}" if method is not None else
+           "default h and method (called as numerical_gradient(f, x))")
+    label = (f"f(x) = sum c_i exp(k_i x_i) + (a . x)^2 / 2 over x in C order with "
+             f"c = {_text(c)}, k = {_text(k)}, a = {_text(a)}, at x of shape "
+             f"{fmt_shape(shape)} = {_text(x0)}, {how}")
+
+    def prepare(out: Outputs) -> Outputs:
+        _untouched(out["x"], x0, "numerical_gradient", label, "after the call",
+                   "nudge a copy, or put each entry back to its exact old value "
+                   "after its evaluations")
+        _an_array(out, "grad", "numerical_gradient", shape, label)
+        return {"grad": out["grad"]}
+    return Case(label=label, call="gradcheck.numerical_gradient",
+                args={"function": function, "x": x0, "h": h, "method": method},
+                prepare=prepare)
+
+
+def _numgrad(centered: Callable, *, restore: bool = True,
              ignore_method: str | None = None) -> Callable:
-    """A finite-difference loop with the difference formula swapped out.
+    """A finite-difference loop with the centered formula swapped out.
 
-    ``centered(f, xw, i, old, h)`` and ``forward(f, xw, i, old, h, f0)``
-    return one partial derivative; ``restore=False`` leaves each entry
+    ``centered(f, xw, i, old, h)`` returns one partial derivative (the
+    forward one is always right); ``restore=False`` leaves each entry
     where the last evaluation put it; ``ignore_method`` uses that method
     whatever the caller asks for.
     """
-    forward = forward or _fwd
-
     def numerical_gradient(f, x, *, h=1e-5, method="centered"):
         method = ignore_method or method
         xw = np.array(x, dtype=np.float64)
@@ -94,7 +128,7 @@ def _numgrad(centered: Callable, forward: Callable | None = None, *, restore: bo
         for i in np.ndindex(xw.shape):
             old = xw[i]
             if method == "forward":
-                grad[i] = forward(f, xw, i, old, h, f0)
+                grad[i] = _fwd(f, xw, i, old, h, f0)
             else:
                 grad[i] = centered(f, xw, i, old, h)
             if restore:
@@ -151,23 +185,36 @@ NUMERICAL_GRADIENT_MISTAKES = [
 
 
 def _error_case(label: str, a: np.ndarray, b: np.ndarray) -> Case:
-    def run(impl) -> Outputs:
-        return {"relative_error": impl(a.copy(), b.copy())}
-    return Case(label=label, run=run)
+    def prepare(out: Outputs) -> Outputs:
+        _an_array(out, "relative_error", "relative_error", a.shape, label)
+        return out
+    return Case(label=label, call="gradcheck.relative_error", args={"a": a, "b": b},
+                prepare=prepare)
 
 
-def _error_cases() -> list[Case]:
-    rng = np.random.default_rng(1)
-    big_a, big_b = rng.normal(size=4) * 1e3, rng.normal(size=4) * 1e3
+def _error_cases(seed: int) -> list[Case]:
+    """Numbers on decimal grids, so that the labels state them exactly."""
+    rng = _rng(seed, 0)
+    sign = lambda: float(rng.choice([-1.0, 1.0]))  # noqa: E731
+    s, v = sign(), rng.integers(5, 31) / 10
+    big = rng.integers(10, 21) / 10
+    a = np.array([[0.0, 0.0, s * v],
+                  [big, rng.integers(1, 10) / 1e13, rng.integers(1, 6) / 10]])
+    b = np.array([[0.0, sign() * rng.integers(1, 100) / 1e4, -s * rng.integers(5, 31) / 10],
+                  [rng.integers(5, round(big * 10)) / 10, -rng.integers(1, 10) / 1e13,
+                   rng.integers(6, 11) / 10]])
+    rng = _rng(seed, 1)
+    big_a, big_b = (np.round(rng.normal(size=4) * 1e3, 1) for _ in range(2))
+    rng = _rng(seed, 2)
+    int_a, int_b = rng.integers(-9, 10, size=5), rng.integers(-9, 10, size=5)
+    int_a[0] = int_b[0] = 0
     return [
-        _error_case("a, b of shape (2, 3): both zero at [0, 0], a = 0 at [0, 1], "
-                    "opposite signs at [0, 2], both below the floor at [1, 1], "
-                    "a < b at [1, 2]",
-                    np.array([[0.0, 0.0, 2.0], [1.5, 3e-13, 0.3]]),
-                    np.array([[0.0, 1e-3, -2.0], [1.2, -1e-13, 0.7]])),
-        _error_case("a, b of shape (4,) ~ +-1000, seed 1", big_a, big_b),
-        _error_case("integer arrays of shape (5,), both zero at [0]",
-                    np.array([0, 3, -4, 7, 1]), np.array([0, 5, 4, 7, -2])),
+        _error_case(f"a = {_text(a)}, b = {_text(b)}: both zero at [0, 0], a = 0 at "
+                    f"[0, 1], opposite signs at [0, 2], a > b > 0 at [1, 0], both below "
+                    f"the floor with opposite signs at [1, 1], 0 < a < b at [1, 2]", a, b),
+        _error_case(f"a = {_text(big_a)}, b = {_text(big_b)}", big_a, big_b),
+        _error_case(f"integer arrays a = {_text(int_a)}, b = {_text(int_b)}, both zero "
+                    f"at [0]", int_a, int_b),
     ]
 
 
@@ -208,63 +255,81 @@ RELATIVE_ERROR_MISTAKES = [
 H = 1e-5
 
 
-def _relu(z):
-    return z > 0
-
-
-def _row_max(z):
-    return np.argmax(z, axis=1)
-
-
-def _vector_max(z):
-    return int(np.argmax(z))
-
-
-def _as_flag(value: Any, label: str) -> float:
-    """A student's answer as 0.0 / 1.0, or a sentence if it is not a bool."""
-    if isinstance(value, (bool, np.bool_)):
-        return float(value)
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype == np.bool_:
-        return float(value)
-    what = (f"an array of shape {fmt_shape(value.shape)}" if isinstance(value, np.ndarray)
-            else type(value).__name__)
-    raise CheckFailure(f"your kink_crossed should return True or False, got {what} "
-                       f"({label}): reduce the comparison of the two winners to one "
-                       f"bool")
-
-
-def _kink_case(label: str, winner: Callable, x: np.ndarray, queries: list,
+def _kink_case(label: str, winner: str, x: np.ndarray, queries: list,
                h: float | None = None) -> Case:
-    def run(impl) -> Outputs:
-        kwargs = {} if h is None else {"h": h}
-        flags = [_as_flag(impl(winner, x.copy(), q, **kwargs), label) for q in queries]
-        return {"crossed": np.array(flags)}
-    return Case(label=label, run=run)
+    def prepare(out: Outputs) -> Outputs:
+        for q, after in zip(queries, out["x"]):
+            _untouched(after, x, "kink_crossed", label,
+                       f"after kink_crossed(winner, x, {q!r})",
+                       "nudge copies, or put the entry back to its exact old value")
+        return {"crossed": out["crossed"]}
+    args = {"winner": winner, "x": x, "queries": list(queries), "h": h}
+    return Case(label=label, call="gradcheck.kink_crossed", args=args, prepare=prepare)
 
 
-def _kink_cases() -> list[Case]:
-    relu_x = np.array([0.0, 0.5, -0.5, 1.5, -1.5, 3.0, 3e4, -2e4]) * H
-    rows = np.array([[1.0, 5.0, 2.0, 5.0],                        # exact tie
-                     [4.0 + 0.5 * H, 0.0, 4.0, -1.0],           # 0.5h apart
-                     [2.0, 7.0, 7.0 + 1.5 * H, 3.0]])           # 1.5h apart
-    vec = np.array([3.0, 3.0 + 1.5 * H, 0.0, 3.0 + 1.5 * H - 1e-12])
-    relu_2d = np.array([[0.0, 2e-4, -5e-4], [0.7, 1.5e-3, -0.3]])
-    near = "entries at 0, +-0.5h, +-1.5h, 3h and far from 0"
+def _kink_cases(seed: int) -> list[Case]:
+    """Kinks placed by construction (an entry at 0, an exact tie, offsets
+    that are fractions or multiples of h); the seed draws the values on
+    decimal grids and the order of the entries, and the labels state x."""
+    # ReLU: entries at 0, at a fraction of h on either side, farther than h
+    # (but within 2h) on either side, a few h and far away
+    rng = _rng(seed, 0)
+    tenths = lambda lo, hi: rng.integers(lo, hi + 1) / 10  # noqa: E731
+    relu_h = rng.permutation([0.0, tenths(2, 8), -tenths(2, 8), tenths(12, 18),
+                              -tenths(12, 18), tenths(25, 40),
+                              float(rng.integers(1000, 100001)),
+                              -float(rng.integers(1000, 100001))])
+    # row max: an exact tie, a near-tie closer than h (with a 0 that is no
+    # kink), a near-tie farther than h; the rows in a drawn order
+    rng = _rng(seed, 1)
+    top, w, u = (tenths(30, 60) for _ in range(3))
+    near, far = tenths(2, 8), tenths(12, 18)
+    x_rows, texts = np.empty((3, 4)), [""] * 3
+    order = rng.permutation(3)            # row r of the structure goes to order[r]
+    tie = [tenths(-20, 20), top, tenths(-20, 20), top]
+    x_rows[order[0]], texts[order[0]] = tie, _text(tie)
+    d = tenths(-20, 10)
+    x_rows[order[1]] = [w + near * H, 0.0, w, d]
+    texts[order[1]] = f"[{w:g} + {near:g}h, 0, {w:g}, {d:g}]"
+    e, f = tenths(-20, 20), tenths(-20, 20)
+    x_rows[order[2]] = [e, u, u + far * H, f]
+    texts[order[2]] = f"[{e:g}, {u:g}, {u:g} + {far:g}h, {f:g}]"
+    rows_text = f"x = [{', '.join(texts)}]"
+    tuples = [(int(order[r]), c) for r, c in [(0, 1), (0, 3), (1, 0), (1, 2), (2, 2),
+                                               (2, 0), (1, 1)]]
+    # the same places as flat indices, which a column-major reading moves
+    # elsewhere for every order of the rows
+    flat = [4 * int(order[r]) + c for r, c in [(0, 1), (0, 3), (1, 0), (1, 1), (1, 2),
+                                                (2, 0), (2, 2)]]
+    # vector max: two entries farther than h apart, a third a hair below the
+    # larger one, and a 0, in a drawn order
+    rng = _rng(seed, 3)
+    v, gap, hair = tenths(10, 50), tenths(12, 18), rng.integers(1, 100) / 1e12
+    entries = [(v, f"{v:g}"), (v + gap * H, f"{v:g} + {gap:g}h"), (0.0, "0"),
+               (v + gap * H - hair, f"{v:g} + {gap:g}h - {hair:g}")]
+    entries = [entries[i] for i in rng.permutation(4)]
+    vec = np.array([e for e, _ in entries])
+    vec_text = "x = [" + ", ".join(t for _, t in entries) + "]"
+    # ReLU with h = 1e-3: 0, a fraction of h on either side, 1.2-1.8 h, far
+    rng = _rng(seed, 4)
+    h4 = 1e-3
+    relu_2d_h = rng.permutation([0.0, tenths(1, 9), -tenths(1, 9),
+                                 float(rng.integers(100, 1001)), tenths(12, 18),
+                                 -float(rng.integers(100, 1001))]).reshape(2, 3)
     return [
-        _kink_case(f"ReLU winner z > 0, x of shape (8,) with {near}, default h, "
-                   f"flat index 0 to 7 in turn", _relu, relu_x, list(range(8))),
-        _kink_case("row-max winner argmax(z, axis=1), x of shape (3, 4) with an exact "
-                   "tie in row 0, near-ties 0.5h and 1.5h apart in rows 1 and 2 and a 0 at "
-                   "[1, 1], tuple indices (0, 1), (0, 3), (1, 0), (1, 2), (2, 2), (2, 0), "
-                   "(1, 1)", _row_max, rows,
-                   [(0, 1), (0, 3), (1, 0), (1, 2), (2, 2), (2, 0), (1, 1)]),
-        _kink_case("row-max winner, the same x of shape (3, 4), flat indices 1, 3, 4, "
-                   "5, 6, 8, 10", _row_max, rows, [1, 3, 4, 5, 6, 8, 10]),
-        _kink_case("max winner int(argmax(z)) of a vector of shape (4,) with entries "
-                   "1.5h apart and a 0, flat indices 0, 1, 2, 3", _vector_max, vec, [0, 1, 2, 3]),
-        _kink_case("ReLU winner, x of shape (2, 3) with entries at 0, 0.2h and -0.5h "
-                   "for h=1e-3, tuple indices", _relu, relu_2d,
-                   [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)], h=1e-3),
+        _kink_case(f"ReLU winner z > 0, x = h * {_text(relu_h)}, default h=1e-5, flat "
+                   f"index 0 to 7 in turn", "relu", relu_h * H, list(range(8))),
+        _kink_case(f"row-max winner argmax(z, axis=1), {rows_text} with h=1e-5 (default "
+                   f"h): an exact tie, a near-tie closer than h, a near-tie farther than "
+                   f"h; tuple indices {', '.join(map(str, tuples))}",
+                   "row_max", x_rows, tuples),
+        _kink_case(f"row-max winner, the same x, flat indices "
+                   f"{', '.join(map(str, flat))}", "row_max", x_rows, flat),
+        _kink_case(f"max winner int(argmax(z)) of a vector, {vec_text} with h=1e-5 "
+                   f"(default h), flat indices 0, 1, 2, 3", "vector_max", vec, [0, 1, 2, 3]),
+        _kink_case(f"ReLU winner, x = h * {_text(relu_2d_h)} for h=1e-3, tuple indices "
+                   f"(0, 0) to (1, 2)", "relu", relu_2d_h * h4,
+                   [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)], h=h4),
     ]
 
 
@@ -312,16 +377,14 @@ KINK_CROSSED_MISTAKES = [
 GRADED: dict[str, Graded] = {
     "numerical_gradient": Graded(
         name="numerical_gradient", reference=ref.numerical_gradient,
-        cases=lambda: [_gradient_case((3,), "centered", 1e-2, 0),
-                       _gradient_case((2, 3), "centered", 1e-3, 1),
-                       _gradient_case((2, 3), "forward", 1e-3, 2),
-                       _gradient_case((3,), "forward", 1e-4, 3),
-                       _gradient_case((2, 3), None, None, 4)],
+        names=("numerical_gradient",), cases=_gradient_cases,
         mistakes=tuple(NUMERICAL_GRADIENT_MISTAKES)),
     "relative_error": Graded(
-        name="relative_error", reference=ref.relative_error, cases=_error_cases,
+        name="relative_error", reference=ref.relative_error,
+        names=("relative_error",), cases=_error_cases,
         mistakes=tuple(RELATIVE_ERROR_MISTAKES)),
     "kink_crossed": Graded(
-        name="kink_crossed", reference=ref.kink_crossed, cases=_kink_cases,
+        name="kink_crossed", reference=ref.kink_crossed,
+        names=("kink_crossed",), cases=_kink_cases,
         mistakes=tuple(KINK_CROSSED_MISTAKES)),
 }

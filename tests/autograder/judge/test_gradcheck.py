@@ -2,16 +2,16 @@
 every correct alternative passes, and failures say where and by how much."""
 from __future__ import annotations
 
+import ast
 
 import numpy as np
 import pytest
 
 from autograder.judge.core import check
 from autograder.judge.feedback import CheckFailure
+from autograder.judge.feedback import fmt_shape as shape_text
 from autograder.judge.gradcheck import GRADED
 from solutions import gradcheck as ref
-
-MUTANTS = [(name, m) for name, g in GRADED.items() for m in g.mistakes]
 
 
 # ---- correct alternatives: other code, same mathematics
@@ -210,6 +210,10 @@ def test_unknown_mistake_is_caught_without_a_false_diagnosis(name, impl):
     assert err.value.diagnosis is None
 
 
+class _Unsendable:
+    """A result that cannot cross the wire: only its type name does."""
+
+
 @pytest.mark.parametrize("name,bad,needle", [
     ("numerical_gradient", lambda f, x, *, h=1e-5, method="centered": None, "is None"),
     ("numerical_gradient", lambda f, x, *, h=1e-5, method="centered": [0.0] * x.size,
@@ -221,17 +225,106 @@ def test_unknown_mistake_is_caught_without_a_false_diagnosis(name, impl):
     ("relative_error", lambda a, b: None, "is None"),
     ("relative_error", lambda a, b: 1 / 0, "raised ZeroDivisionError"),
     ("kink_crossed", lambda winner, x, index, *, h=1e-5: None,
-     "should return True or False, got NoneType"),
+     "should return True or False, got None for index 0"),
     ("kink_crossed", lambda winner, x, index, *, h=1e-5: winner(x) != winner(x),
      "should return True or False, got an array of shape (8,)"),
     ("kink_crossed", lambda winner, x, index, *, h=1e-5: bool(winner(x)[100]),
      "raised IndexError"),
+    ("numerical_gradient", lambda f, x, *, h=1e-5, method="centered": _Unsendable(),
+     "your grad should be a numpy array of shape (3,), got _Unsendable"),
+    ("relative_error", lambda a, b: {0.5},
+     "your relative_error should be a numpy array of shape (2, 3), got set"),
 ])
 def test_malformed_returns_get_a_sentence(name, bad, needle):
     with pytest.raises(CheckFailure) as err:
         check(GRADED[name], bad)
     assert needle in str(err.value)
     assert "Traceback" not in str(err.value)
+
+
+def test_kink_crossed_changing_the_callers_x_is_named():
+    def leaves_entry_low(winner, x, index, *, h=1e-5):
+        answer = ref.kink_crossed(winner, x, index, h=h)
+        x[np.unravel_index(index, x.shape) if np.ndim(index) == 0 else index] -= h
+        return answer
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED["kink_crossed"], leaves_entry_low)
+    assert "changed the caller's x" in str(err.value)
+    assert "after kink_crossed(winner, x, 0)" in str(err.value)
+
+
+def test_the_test_function_may_be_called_on_the_callers_array_many_times():
+    def evaluates_often(f, x, *, h=1e-5, method="centered"):
+        for _ in range(3):
+            f(x), f(x.tolist()), f(x.astype(np.float32).astype(np.float64))
+        return numgrad_in_place(f, x, h=h, method=method)
+    check(GRADED["numerical_gradient"], evaluates_often)
+
+
+# ---- the seed: new numbers, the same structure, labels that rebuild the case
+
+SEEDS = range(6)
+
+
+def _value(label: str, name: str):
+    """The literal that follows ``name = `` in a label."""
+    assert f"{name} = " in label, (name, label)
+    text = label.split(f"{name} = ", 1)[1]
+    depth = 0
+    for end, ch in enumerate(text):
+        depth += ch == "["
+        depth -= ch == "]"
+        if depth == 0:
+            return np.array(ast.literal_eval(text[:end + 1]), dtype=float)
+    raise AssertionError(label)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_labels_state_the_inputs(seed):
+    for case in GRADED["numerical_gradient"].cases(seed):
+        shape = case.args["x"].shape
+        np.testing.assert_array_equal(_value(case.label, f"shape {shape_text(shape)}"),
+                                      case.args["x"])
+        for key in "cka":
+            np.testing.assert_array_equal(_value(case.label, key), case.args["function"][key])
+    for case in GRADED["relative_error"].cases(seed):
+        np.testing.assert_array_equal(_value(case.label, "a"), case.args["a"])
+        np.testing.assert_array_equal(_value(case.label, "b"), case.args["b"])
+    kinks = GRADED["kink_crossed"].cases(seed)
+    for case, h in [(kinks[0], 1e-5), (kinks[4], 1e-3)]:  # "x = h * [...]"
+        in_h = _value(case.label.replace("x = h * ", "x_over_h = "), "x_over_h")
+        np.testing.assert_array_equal(in_h * h, case.args["x"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_kinks_stay_structural(seed):
+    cases = GRADED["kink_crossed"].cases(seed)
+    relu = cases[0].args["x"] / 1e-5
+    assert np.sum(relu == 0) == 1
+    levels = sorted(np.floor(np.abs(relu[relu != 0])))  # in units of h
+    assert levels[:4] == [0, 0, 1, 1] and levels[4] >= 2 and levels[5] >= 1000
+    rows = cases[1].args["x"]
+    tops = np.sort(rows, axis=1)[:, -2:]
+    gaps = sorted((tops[:, 1] - tops[:, 0]) / 1e-5)
+    assert gaps[0] == 0 and 0 < gaps[1] < 1 < gaps[2] < 2, gaps
+    assert np.sum(rows == 0) >= 1
+    answers = [ref.kink_crossed(lambda z: np.argmax(z, axis=1), rows, q)
+               for q in cases[1].args["queries"]]
+    assert answers == [True, True, True, True, False, False, False]
+    edge = GRADED["relative_error"].cases(seed)[0]
+    a, b = edge.args["a"], edge.args["b"]
+    assert a[0, 0] == b[0, 0] == 0 and a[0, 1] == 0 and a[0, 2] * b[0, 2] < 0
+    assert max(abs(a[1, 1]), abs(b[1, 1])) < 1e-12 and 0 < a[1, 2] < b[1, 2]
+
+
+def test_seeds_change_the_kink_answers():
+    """With the entries in a drawn order, no fixed list of flags passes."""
+    flags = set()
+    for seed in SEEDS:
+        case = GRADED["kink_crossed"].cases(seed)[0]
+        flags.add(tuple(bool(ref.kink_crossed(lambda z: z > 0, case.args["x"], i))
+                        for i in case.args["queries"]))
+    assert len(flags) > 1
 
 
 # ---- mistakes outside the catalogue: caught by what they compute, never misnamed
