@@ -166,8 +166,9 @@ def build(source: dict, submission: dict) -> Graded:
         else:
             if gid and theirs is None and (meta.get("locked") or meta.get("grade")):
                 notes.append(f"the cell {gid!r} was deleted: restored from the assignment")
-            elif theirs is not None and (theirs["source"] != _text(cell["source"])
-                                         or theirs["cell_type"] != cell["cell_type"]):
+            elif theirs is not None and (
+                    theirs["source"].strip() != released(_text(cell["source"]) or "").strip()
+                    or theirs["cell_type"] != cell["cell_type"]):
                 notes.append(f"the locked cell {gid!r} was changed: restored from the "
                              f"assignment")
             cells.append(_from_source(cell, _text(cell["source"])))
@@ -181,6 +182,19 @@ def build(source: dict, submission: dict) -> Graded:
                     parts=[], notes=notes)
     graded.parts = parts_of(graded.notebook())
     return graded
+
+
+def released(text: str) -> str:
+    """A source cell as the release shows it: hidden tests removed."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if line.strip() == HIDDEN_BEGIN:
+            inside = True
+        elif line.strip() == HIDDEN_END:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
 
 
 def skeleton(text: str) -> str:

@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from autograder.driver import wire
 from autograder.judge.feedback import CheckFailure, fmt_index, fmt_number, fmt_shape
 from autograder.judge.tolerances import Tolerance, tolerance
 
@@ -31,6 +32,12 @@ def relative_errors(yours: np.ndarray, expected: np.ndarray,
     return np.where(np.isnan(err), np.inf, err)  # nan on one side only
 
 
+def wire_type(value) -> str:
+    """The type name a student would recognise, for values from the wire
+    (a value that could not cross arrives as Opaque with its type's name)."""
+    return value.type_name if isinstance(value, wire.Opaque) else type(value).__name__
+
+
 def _as_array(yours, expected, name: str) -> np.ndarray:
     """Reject values of the wrong kind with a sentence that names them."""
     if yours is None:
@@ -39,13 +46,13 @@ def _as_array(yours, expected, name: str) -> np.ndarray:
         if not isinstance(yours, np.ndarray):
             raise CheckFailure(
                 f"your {name} should be a numpy array of shape "
-                f"{fmt_shape(expected.shape)}, got {type(yours).__name__}")
+                f"{fmt_shape(expected.shape)}, got {wire_type(yours)}")
         return yours
     ok = isinstance(yours, (numbers.Real, np.generic)) or (
         isinstance(yours, np.ndarray) and yours.ndim == 0)
     if not ok or isinstance(yours, (bool, np.bool_)):
         what = (f"an array of shape {fmt_shape(yours.shape)}"
-                if isinstance(yours, np.ndarray) else type(yours).__name__)
+                if isinstance(yours, np.ndarray) else wire_type(yours))
         raise CheckFailure(f"your {name} should be a single number, got {what}")
     return np.asarray(yours)
 

@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from autograder.driver import calls, errors, wire
-from autograder.judge.compare import check_value, relative_errors
+from autograder.judge.compare import check_value, relative_errors, wire_type
 from autograder.judge.feedback import CheckFailure
 from autograder.judge.tolerances import Tolerance, tolerance
 
@@ -219,11 +219,6 @@ def _compare_tree(graded: Graded, case: Case, name: str, yours, exp,
     check_value(yours, exp, name=name, tol=_ANY, allow_float32=graded.allow_float32,
                 context=f"{graded.name}, {case.label}")
     leaves.append((name, yours, exp))
-
-
-def wire_type(value: Any) -> str:
-    """The type name a student would recognise, for values from the wire."""
-    return value.type_name if isinstance(value, wire.Opaque) else type(value).__name__
 
 
 def _get(value, key):

@@ -1,148 +1,90 @@
-"""Every assignment through the real nbgrader, end to end.
+"""Every assignment through real nbgrader and the course's sandboxed grading.
 
-For each assignment: generate the release in a scratch course, then grade
-submissions made from it: the solution filled in (full marks), the
-untouched release (zero, nothing left for manual grading), the catalogued
-mistakes pasted into their parts (points lost there only, diagnosis in the
-feedback), a notebook whose kernel dies, and one with a test cell deleted.
+For each assignment: release it in a scratch course with nbgrader, then
+grade, with the course's CLI, submissions made from the release: the
+solution filled in (full marks), the untouched release (zero, nothing left
+for manual grading), the first answer cell left as the skeleton (points
+lost in the parts that cell defines, and only there: the other parts that
+call those functions are served the reference), a known mistake typed into
+its answer cell (points lost there, its cause named in the feedback), a
+cell that stops Python (that cell's parts only), and the test cells
+deleted (restored and graded). The feedback shows messages and never
+hidden test code; the release holds no solution; the visible checks run
+where the course's packages are absent.
 """
 from __future__ import annotations
 
-import html
 import json
-import os
 import pathlib
-import shutil
-import subprocess
-import sys
 
-import nbformat
 import pytest
 
 from autograder.assignments import available, load
-from autograder.course import cli as course_cli
-from autograder.judge.local import graded
 from autograder.assignments.notebook import (BEGIN, END, Solution, class_with_markers,
-                                 function_with_markers)
-from autograder.assignments import notebook as spec
+                                             function_with_markers)
+from scratch import (ROOT, cli, feedback_html, fill, make_course, notebook, result, scores,
+                     solution_cells, submit)
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONCEPTS = available()
 
-
-def nbgrader(course: pathlib.Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
-                          env=env, capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0 or not ok, f"nbgrader {' '.join(args)} failed:\n{done.stderr[-3000:]}"
-    return done
+# A mistake typed into an answer cell, per assignment: (cell, text, typed
+# instead, words of the cause the feedback must name).
+TYPED = {
+    "update_rules": ("adam_init", "_adam_direction(g + weight_decay * w,", "_adam_direction(g,",
+                     "weight_decay is ignored"),
+}
 
 
-def parts(assignment) -> dict[str, list[tuple[str, str]]]:
-    """Solution cell grade_id -> the (key, impl) of the tests that follow it."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    current = None
-    for cell in assignment.cells:
-        if isinstance(cell, Solution):
-            current = cell.objects[0].__name__
-            out[current] = []
-        elif isinstance(cell, spec.Tests):
-            if (cell.key, cell.impl) not in out[current]:
-                out[current].append((cell.key, cell.impl))
-    return out
-
-
-def mutant_source(key: str, impl: str, index: int) -> str:
-    """A solution cell that defines the graded names as catalogued mistake #index."""
-    return (f"from autograder.judge.local import graded as _graded\n"
-            f"{impl} = _graded({key!r}).mistakes[{index}].impl\n")
-
-
-def fill(release: nbformat.NotebookNode, sources: dict[str, str]) -> nbformat.NotebookNode:
-    """The release with some solution cells (by grade_id) replaced."""
-    nb = nbformat.from_dict(json.loads(json.dumps(release)))
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution") and gid in sources:
-            cell.source = sources[gid]
-    return nb
+def part_cells(release: dict) -> dict[str, str]:
+    """test cell grade_id -> the answer cell (grade_id) above it."""
+    owner, current = {}, None
+    for cell in release["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution"):
+            current = meta["grade_id"]
+        elif meta.get("grade"):
+            owner[meta["grade_id"]] = current
+    return owner
 
 
 @pytest.fixture(scope="module", params=CONCEPTS)
 def graded_course(request, tmp_path_factory):
-    """A scratch course with the assignment released, submitted and graded."""
-    assignment = load(request.param)
-    name = assignment.name
-    course = tmp_path_factory.mktemp(name)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "exercises" / name, course / "exercises" / name)
-    (course / "course").mkdir()
-    nbgrader(course, "generate_assignment", name, "--force")
-    release = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
-    source = nbformat.read(course / "exercises" / name / f"{name}.ipynb", as_version=4)
-    solution_cells = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-                      if c.metadata.get("nbgrader", {}).get("solution")}
-    part_map = parts(assignment)
-    most = max(len(graded(k).mistakes) for tests in part_map.values() for k, _ in tests)
-    submissions = {"solution": fill(release, solution_cells), "untouched": release}
-    mutated: dict[str, dict[str, tuple[str, int]]] = {}
-    for k in range(most):
-        sources, record = dict(solution_cells), {}
-        for gid, tests in part_map.items():
-            key, impl = tests[0]
-            if k < len(graded(key).mistakes):
-                sources[gid] = mutant_source(key, impl, k)
-                record[gid] = (key, k)
-        submissions[f"mutants-{k}"] = fill(release, sources)
-        mutated[f"mutants-{k}"] = record
-    first_gid, first_tests = next(iter(part_map.items()))
-    only = dict(solution_cells, **{first_gid: mutant_source(*first_tests[0], 0)})
-    submissions["one-part"] = fill(release, only)
-    mutated["one-part"] = {first_gid: (first_tests[0][0], 0)}
-    crash = dict(solution_cells, **{first_gid: "import os\nos._exit(1)\n"})
-    submissions["kernel-dies"] = fill(release, crash)
-    deleted = fill(release, solution_cells)
-    deleted.cells = [c for c in deleted.cells if not c.metadata.get("nbgrader", {}).get("grade")]
-    submissions["tests-deleted"] = deleted
+    concept = request.param
+    name = load(concept).name
+    course = make_course(tmp_path_factory.mktemp(name), name)
+    release = notebook(course, "release", name)
+    sol = solution_cells(course, name)
+    first = next(iter(sol))
+    skeleton = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
+                for c in release["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
+    submissions = {
+        "solution": fill(release, sol),
+        "untouched": release,
+        "first-skeleton": fill(release, dict(sol, **{first: skeleton[first]})),
+        "kernel-dies": fill(release, dict(sol, **{first: "import os\nos._exit(1)\n"})),
+        "tests-deleted": dict(fill(release, sol), cells=[
+            c for c in fill(release, sol)["cells"]
+            if not c["metadata"].get("nbgrader", {}).get("grade")]),
+    }
+    if concept in TYPED:
+        cell, old, new, _ = TYPED[concept]
+        assert old in sol[cell], f"{concept}: {old!r} is not in the reference's {cell}"
+        submissions["typed-mistake"] = fill(release, dict(sol, **{cell: sol[cell].replace(old, new)}))
     for student, nb in submissions.items():
-        folder = course / "course" / "submitted" / student / name
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{name}.ipynb")
-    recovered = course_cli.autograde(name, course)
-    nbgrader(course, "generate_feedback", name, "--force")
-    return {"course": course, "assignment": assignment, "name": name,
-            "parts": part_map, "mutated": mutated, "release": release,
-            "recovered": recovered, "first_part": first_gid,
-            "submitted_crash": nbformat.writes(submissions["kernel-dies"])}
-
-
-def scores(course: pathlib.Path, name: str, student: str) -> dict[str, tuple[float, float, bool]]:
-    """grade_id -> (score, max_score, needs_manual_grade) from the gradebook."""
-    from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{course / 'course' / 'gradebook.db'}") as gb:
-        nb = gb.find_submission_notebook(name, name, student)
-        return {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in nb.grades}
-
-
-def part_of(grade_id: str, parts_map, assignment) -> str:
-    """The solution cell (part) a test cell grades."""
-    current, owner = None, {}
-    counters: dict[str, int] = {}
-    for cell in assignment.cells:
-        if isinstance(cell, Solution):
-            current = cell.objects[0].__name__
-        elif isinstance(cell, spec.Tests):
-            short = cell.key.partition(".")[2]
-            counters[short] = counters.get(short, 0) + 1
-            owner[f"test-{short}-{counters[short]}"] = current
-    return owner[grade_id]
+        submit(course, student, name, nb)
+    crash_text = (course / "course" / "submitted" / "kernel-dies" / name / f"{name}.ipynb").read_text()
+    cli(course, "grade", name)
+    cli(course, "feedback", name)
+    return {"course": course, "name": name, "concept": concept, "release": release,
+            "first": first, "owner": part_cells(release), "crash_text": crash_text}
 
 
 def test_solution_gets_full_marks(graded_course):
     got = scores(graded_course["course"], graded_course["name"], "solution")
     lost = {g: s for g, s in got.items() if s[0] != s[1]}
     assert not lost, f"the reference solution lost points: {lost}"
+    outcome = result(graded_course["course"], graded_course["name"], "solution")["outcomes"][0]
+    assert not any(p["flag"] for p in outcome["parts"]), outcome["parts"]
 
 
 def test_untouched_release_gets_zero_and_needs_no_manual_grading(graded_course):
@@ -151,41 +93,39 @@ def test_untouched_release_gets_zero_and_needs_no_manual_grading(graded_course):
     assert not any(s[2] for s in got.values()), f"left for manual grading: {got}"
 
 
-def test_each_mistake_costs_points_in_its_part_only_and_is_explained(graded_course):
-    c = graded_course
-    for student, record in c["mutated"].items():
-        got = scores(c["course"], c["name"], student)
-        feedback = (c["course"] / "course" / "feedback" / student / c["name"]
-                    / f"{c['name']}.html").read_text()
-        for grade_id, (score, max_score, manual) in got.items():
-            part = part_of(grade_id, c["parts"], c["assignment"])
-            assert not manual, f"{student}: {grade_id} left for manual grading"
-            if part not in record:
-                assert score == max_score, (
-                    f"{student}: {grade_id} lost points but its part {part} is correct")
-        for part, (key, index) in record.items():
-            cells = {g: s for g, s in got.items() if part_of(g, c["parts"], c["assignment"]) == part}
-            assert sum(s[0] for s in cells.values()) < sum(s[1] for s in cells.values()), (
-                f"{student}: mistake {graded(key).mistakes[index].name} in {part} lost no points")
-            hint = graded(key).mistakes[index].hint
-            assert html.escape(hint, quote=False) in feedback or hint in feedback, (
-                f"{student}: the diagnosis of {graded(key).mistakes[index].name} is not in the feedback")
-
-
-def test_a_dying_kernel_costs_only_the_part_that_killed_it(graded_course):
-    c = graded_course
-    assert c["recovered"] == {"kernel-dies": [c["first_part"]]}, c["recovered"]
-    got = scores(c["course"], c["name"], "kernel-dies")
+def _only_first_part_lost(c, student):
+    got = scores(c["course"], c["name"], student)
     for grade_id, (score, max_score, manual) in got.items():
-        assert not manual, f"{grade_id} left for manual grading"
-        part = part_of(grade_id, c["parts"], c["assignment"])
-        if part == c["first_part"]:
-            assert score == 0, f"{grade_id}: points for the part whose cell killed the kernel"
+        assert not manual, f"{student}: {grade_id} left for manual grading"
+        if c["owner"][grade_id] == c["first"]:
+            assert score == 0, f"{student}: {grade_id} scored {score} for a broken part"
         else:
-            assert score == max_score, f"{grade_id}: lost points though its part is right"
+            assert score == max_score, (
+                f"{student}: {grade_id} lost points, but its part {c['owner'][grade_id]} is right")
+
+
+def test_a_broken_part_costs_its_own_points_only(graded_course):
+    _only_first_part_lost(graded_course, "first-skeleton")
+    text = feedback_html(graded_course["course"], graded_course["name"], "first-skeleton")
+    assert "it is still the skeleton" in text
+
+
+def test_a_cell_that_stops_python_costs_only_its_parts(graded_course):
+    c = graded_course
+    _only_first_part_lost(c, "kernel-dies")
     path = c["course"] / "course" / "submitted" / "kernel-dies" / c["name"] / f"{c['name']}.ipynb"
-    assert nbformat.writes(nbformat.read(path, as_version=4)) == c["submitted_crash"], (
-        "the submission itself was modified")
+    assert path.read_text() == c["crash_text"], "the submission itself was modified"
+
+
+def test_a_typed_mistake_is_caught_and_named(graded_course):
+    c = graded_course
+    if c["concept"] not in TYPED:
+        pytest.skip(f"no typed mistake written for {c['concept']} yet")
+    cell, _, _, cause = TYPED[c["concept"]]
+    got = scores(c["course"], c["name"], "typed-mistake")
+    lost = {g for g, s in got.items() if s[0] < s[1]}
+    assert lost and {c["owner"][g] for g in lost} == {cell}, lost
+    assert cause in feedback_html(c["course"], c["name"], "typed-mistake")
 
 
 def test_deleted_test_cells_are_restored_and_graded(graded_course):
@@ -199,9 +139,6 @@ def test_feedback_shows_messages_never_hidden_test_code(graded_course):
         text = (folder / c["name"] / f"{c['name']}.html").read_text()
         for secret in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "hidden_check("):
             assert secret not in text, f"{folder.name}: feedback contains {secret!r}"
-    text = (c["course"] / "course" / "feedback" / "untouched" / c["name"]
-            / f"{c['name']}.html").read_text()
-    assert "NotImplementedError" in text
 
 
 def test_release_holds_no_solution_and_no_hidden_tests(graded_course):
@@ -209,17 +146,16 @@ def test_release_holds_no_solution_and_no_hidden_tests(graded_course):
     text = json.dumps(c["release"])
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "hidden_check"):
         assert marker not in text, f"{marker!r} in the released {c['name']}"
-    for cell in c["assignment"].cells:
+    for cell in load(c["concept"]).cells:
         if isinstance(cell, Solution):
             for obj in cell.objects:
-                for line in _body_lines(obj):
+                for line in _body_lines(obj, cell.methods):
                     assert line not in text, f"reference line {line!r} of {obj.__name__} released"
 
 
-def _body_lines(obj) -> list[str]:
+def _body_lines(obj, methods) -> list[str]:
     """Distinctive lines of the reference's solution body (between the markers)."""
-    text = (class_with_markers(obj, _methods(obj)) if isinstance(obj, type)
-            else function_with_markers(obj))
+    text = class_with_markers(obj, methods) if isinstance(obj, type) else function_with_markers(obj)
     inside, lines = False, []
     for line in text.splitlines():
         stripped = line.strip()
@@ -228,13 +164,6 @@ def _body_lines(obj) -> list[str]:
         elif inside and len(stripped) > 20 and not stripped.startswith("#"):
             lines.append(stripped)
     return lines
-
-
-def _methods(cls) -> tuple[str, ...]:
-    for cell in (c for a in map(load, CONCEPTS) for c in a.cells):
-        if isinstance(cell, Solution) and cls in cell.objects:
-            return cell.methods
-    return ()
 
 
 BLOCK_COURSE_PACKAGES = (
@@ -250,9 +179,9 @@ def test_visible_checks_run_without_the_course_packages(concept, tmp_path):
     checks included, in a kernel that cannot import solutions or autograder;
     the untouched release fails its visible checks with NotImplementedError,
     never with an ImportError."""
+    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
-
     from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
     assignment = load(concept)
