@@ -17,6 +17,7 @@ import os
 import pathlib
 import shutil
 import tempfile
+import warnings
 
 from autograder.course.grading import Outcome
 
@@ -61,6 +62,15 @@ def _write_atomic(path: pathlib.Path, text: str) -> None:
 def record(course: Course, student: str, assignment: str, outcomes: list[Outcome],
            submission: pathlib.Path, extra: dict) -> None:
     """Write one student's outcomes (one per notebook of the assignment)."""
+    with warnings.catch_warnings():
+        # nbgrader's own queries warn about its session's autoflush
+        warnings.simplefilter("ignore")
+        _record_grades(course, student, assignment, outcomes, submission)
+    _write_files(course, student, assignment, outcomes, submission, extra)
+
+
+def _record_grades(course: Course, student: str, assignment: str, outcomes: list[Outcome],
+                   submission: pathlib.Path) -> None:
     from nbgrader.api import Gradebook
     from nbgrader.plugins import LateSubmissionPlugin
     from nbgrader.utils import parse_utc
@@ -93,6 +103,10 @@ def record(course: Course, student: str, assignment: str, outcomes: list[Outcome
                 if penalty:
                     notebook.late_submission_penalty = max(0.0, min(penalty, notebook.score))
             gb.db.commit()
+
+
+def _write_files(course: Course, student: str, assignment: str, outcomes: list[Outcome],
+                 submission: pathlib.Path, extra: dict) -> None:
     folder = course.autograded / student / assignment
     if folder.exists():
         shutil.rmtree(folder)
@@ -114,5 +128,6 @@ def record(course: Course, student: str, assignment: str, outcomes: list[Outcome
 
 def _late(course: Course, assignment: str, student: str) -> float:
     from nbgrader.api import Gradebook
-    with Gradebook(course.db_url) as gb:
+    with warnings.catch_warnings(), Gradebook(course.db_url) as gb:
+        warnings.simplefilter("ignore")
         return float(gb.find_submission(assignment, student).total_seconds_late)

@@ -168,7 +168,9 @@ def _server(plans: dict[str, Any]):
             if not isinstance(values, list) or not isinstance(options, dict):
                 raise wire.WireError("arguments of the wrong form")
             function = getattr(importlib.import_module(f"solutions.{plan['concept']}"), name)
-            return {"ok": wire.encode(function(*values, **options))}
+            out = function(*values, **options)
+            rngs = [wire.encode(g) for g in wire.generators_in([values, options])]
+            return {"ok": wire.encode(out), "rngs": rngs}
         except Exception as err:  # the reference refused the student's arguments
             return {"error": f"{type(err).__name__}: {err}"[:500]}
     return serve

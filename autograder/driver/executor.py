@@ -97,6 +97,9 @@ def run(request: dict, send) -> None:
                 if status in ("died", "timeout"):  # a new kernel goes on
                     skip.add(index - 1)
                     break
+            else:  # every cell has run: say so before the kernel's slow shutdown,
+                send({"ev": "done"})  # which the grader cuts short by ending the sandbox
+                return
         if status in ("died", "timeout"):
             restarts += 1
             if restarts > MAX_RESTARTS:
@@ -111,6 +114,6 @@ def main() -> None:
         wire.write(fd_out, message)
     try:
         run(request, send)
-        send({"ev": "done"})
+        send({"ev": "done"})  # (when the last kernel stopped early)
     except Exception as err:  # the grader reads the cells it has and goes on
         send({"ev": "failed", "message": f"{type(err).__name__}: {err}"[:500]})

@@ -8,7 +8,10 @@ decodes that data and nothing else. Only these kinds cross:
 - None, bool, int (up to 64 bits), float (nan and inf included), str;
 - numpy scalars and arrays of bool, integer, float or complex dtype;
 - tuples (a NamedTuple keeps its type name and field names), lists, and
-  dicts whose keys are str or int.
+  dicts whose keys are str or int;
+- numpy random Generators, as their bit generator's state (so a function
+  of another part that the grader computes can draw from the student's
+  generator and hand it back advanced).
 
 Anything else crosses as ``Opaque("its type name")``, so the judge can say
 "your dW should be a numpy array, got Foo" without ever holding a Foo.
@@ -98,6 +101,11 @@ def _enc(x: Any, depth: int, budget: list[int]) -> Any:
         return out
     if isinstance(x, list):
         return [_enc(v, depth + 1, budget) for v in list.__iter__(x)]
+    if isinstance(x, np.random.Generator):
+        bits = x.bit_generator
+        if type(bits).__name__ not in _BIT_GENERATORS:
+            return {"$opaque": f"Generator of {type(bits).__name__}"}
+        return {"$rng": type(bits).__name__, "state": _state(bits.state)}
     if isinstance(x, dict):
         pairs = []
         for k, v in dict.items(x):
@@ -106,6 +114,67 @@ def _enc(x: Any, depth: int, budget: list[int]) -> Any:
             pairs.append([_enc(k, depth + 1, budget), _enc(v, depth + 1, budget)])
         return {"$dict": pairs}
     return {"$opaque": type(x).__name__[:100]}
+
+
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+def _state(value: Any) -> Any:
+    """A bit generator's state as JSON: dicts, str, ints (any size), arrays."""
+    if isinstance(value, dict):
+        return {str(k): _state(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return {"$nd_list": value.dtype.str, "v": value.tolist()}
+    if isinstance(value, (int, np.integer)):
+        return {"$int": str(int(value))}
+    return value
+
+
+def _unstate(value: Any, depth: int = 0) -> Any:
+    if depth > 6:
+        raise WireError("a generator state nested too deep")
+    if isinstance(value, dict) and "$int" in value:
+        text = str(value["$int"])
+        if len(text) > 200 or not text.lstrip("-").isdigit():
+            raise WireError("a generator state with a malformed integer")
+        return int(text)
+    if isinstance(value, dict) and "$nd_list" in value:
+        v = value.get("v")
+        if not isinstance(v, list) or len(v) > 10_000:
+            raise WireError("a generator state with a malformed array")
+        return np.array(v, dtype=np.dtype(value["$nd_list"]))
+    if isinstance(value, dict):
+        return {str(k): _unstate(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (str, float)) or value is None:
+        return value
+    raise WireError("a generator state of an unexpected form")
+
+
+def generator(data: dict) -> np.random.Generator:
+    """The Generator that ``{"$rng": name, "state": ...}`` describes."""
+    name = data.get("$rng")
+    if name not in _BIT_GENERATORS:
+        raise WireError(f"a generator of unknown kind {name!r}")
+    bits = getattr(np.random, name)()
+    try:
+        bits.state = _unstate(data.get("state"))
+    except (TypeError, ValueError, KeyError) as err:
+        raise WireError(f"a generator state that does not fit {name} ({err})") from None
+    return np.random.Generator(bits)
+
+
+def generators_in(value: Any, depth: int = 0) -> list[np.random.Generator]:
+    """The Generators inside arguments, in a fixed order (both sides of a
+    served call walk the same arguments the same way)."""
+    if depth > MAX_DEPTH:
+        return []
+    if isinstance(value, np.random.Generator):
+        return [value]
+    if isinstance(value, dict):
+        return [g for v in value.values() for g in generators_in(v, depth + 1)]
+    if isinstance(value, (list, tuple)):
+        return [g for v in value for g in generators_in(v, depth + 1)]
+    return []
 
 
 def _enc_array(a: np.ndarray, tag: str) -> dict:
@@ -175,6 +244,8 @@ def _dec(x: Any, depth: int, budget: list[int]) -> Any:
         return float(text)
     if "$opaque" in x:
         return Opaque(str(x["$opaque"])[:100])
+    if "$rng" in x:
+        return generator(x)
     raise WireError(f"an object with keys {sorted(x)[:5]}")
 
 

@@ -49,6 +49,9 @@ class Case:
     # pure, say) and returns the outputs to compare (an accuracy computed
     # from trained parameters, say). Diagnosis always matches raw outputs.
     prepare: Callable[[Outputs], Outputs] | None = None
+    # Raw outputs that are measurements of the run (how long it took), not
+    # results: prepare may read them, diagnosis never compares them.
+    measured: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,11 +252,18 @@ def matches(got: Outputs, out: Outputs, case: Case) -> bool:
 
 def diagnose(graded: Graded, case: Case, got: Outputs) -> Mistake | None:
     """The catalogued mistake whose output on ``case`` equals the student's."""
+    results = _results(got, case)
     for mistake in graded.mistakes:
         out = run_local(case, mistake.impl)
-        if not isinstance(out, Raised) and matches(got, out, case):
+        if not isinstance(out, Raised) and matches(results, _results(out, case), case):
             return mistake
     return None
+
+
+def _results(out: Any, case: Case) -> Any:
+    if not case.measured or not isinstance(out, dict):
+        return out
+    return {k: v for k, v in out.items() if k not in case.measured}
 
 
 def judge_case(graded: Graded, case: Case, got: Result, expected: Outputs) -> None:

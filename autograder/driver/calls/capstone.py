@@ -19,14 +19,6 @@ import numpy as np
 
 from . import copied, returned
 
-# The wall time of a training run crosses as CLOCK_ZERO + seconds. The
-# judge names a catalogued mistake by matching every raw output of the
-# mistake's own run within a relative tolerance of 1e-7 or more; next to
-# 1e12, any two runs of under a day agree to that, so the catalogue is
-# matched on the trained parameters alone. Seconds are read back to 1e-4.
-CLOCK_ZERO = 1e12
-
-
 def network_loss(impl, *, params: dict, X, y, p_drop: float, lam: float,
                  mask=None, train: bool = True, rng_seed: int | None = None) -> dict:
     """``network_loss(params, X, y, p_drop=, lam=, ...)`` on copies: with
@@ -53,14 +45,14 @@ def predict_accuracy(pair, *, params: dict, X, y) -> dict:
 
 def train(impl, *, X, y, X_val, y_val) -> dict:
     """``train(X, y, X_val, y_val)`` with its defaults, on copies: the
-    params it returned and, as ``CLOCK_ZERO + seconds``, how long it took.
+    params it returned and how many seconds it took.
     The history is not sent: it is the student's own record of the run."""
     data = [copied(a) for a in (X, y, X_val, y_val)]
     start = time.perf_counter()
     result = impl(*data)
     took = time.perf_counter() - start
     params, _history = returned(result, "train", "params, history")
-    return {"params": copied(params), "clock": CLOCK_ZERO + took}
+    return {"params": copied(params), "seconds": took}
 
 
 CALLS = {"network_loss": network_loss, "predict_accuracy": predict_accuracy,
