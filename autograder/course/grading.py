@@ -18,8 +18,6 @@ writer (the gradebook) and to travel between machines.
 from __future__ import annotations
 
 import hashlib
-import json
-import pathlib
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -82,21 +80,16 @@ class Outcome:
         return cls(**{**data, "parts": parts})
 
 
-def sha256(path: pathlib.Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def grade_notebook(source: dict, path: pathlib.Path, *, assignment: str, session: Session,
-                   sandbox: Sandbox) -> Outcome:
-    """Grade the notebook at ``path`` (never modified) against ``source``."""
+def grade_notebook(source: dict, data: bytes, *, name: str, assignment: str,
+                   session: Session, sandbox: Sandbox) -> Outcome:
+    """Grade one submitted notebook (its bytes, named ``name``) against ``source``."""
     start = time.monotonic()
-    outcome = Outcome(assignment=assignment, notebook=path.name, seed=session.seed,
-                      status="failed")
+    outcome = Outcome(assignment=assignment, notebook=name, seed=session.seed,
+                      status="failed", submission_sha256=hashlib.sha256(data).hexdigest())
     try:
-        outcome.submission_sha256 = sha256(path)
-        notebook = intake.build(source, intake.read_submission(path))
+        notebook = intake.build(source, intake.parse_submission(data, name))
     except intake.NotGradable as err:
-        return _refused(outcome, source, str(err), start)
+        return refused_outcome(outcome, source, str(err), start)
     outcome.notes = notebook.notes
     plans = _plans(source, notebook, session)
     kernel_plan = {part_key(p.key, p.cases): {"names": plans[p.grade_id]["names"],
@@ -197,7 +190,7 @@ def _part_outcome(part: intake.Part, verdict: Verdict, own: KernelRun,
                        verdict.diagnosis, in_notebook, flag)
 
 
-def _refused(outcome: Outcome, source: dict, reason: str, start: float) -> Outcome:
+def refused_outcome(outcome: Outcome, source: dict, reason: str, start: float) -> Outcome:
     outcome.reason = reason
     for part in intake.parts_of(source):
         outcome.parts.append(PartOutcome(part.grade_id, part.key, part.points, 0.0,
@@ -206,6 +199,3 @@ def _refused(outcome: Outcome, source: dict, reason: str, start: float) -> Outco
     outcome.seconds = time.monotonic() - start
     return outcome
 
-
-def load_source(path: pathlib.Path) -> dict:
-    return json.loads(path.read_text())

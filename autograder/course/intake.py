@@ -80,16 +80,27 @@ def read_submission(path: pathlib.Path) -> dict:
     except OSError as err:
         raise NotGradable(f"{path.name} cannot be read: {err.strerror}") from None
     if size > MAX_NOTEBOOK_BYTES:
-        raise NotGradable(f"{path.name} has {size >> 20} MiB; a notebook of this "
-                          f"assignment is far smaller (at most {MAX_NOTEBOOK_BYTES >> 20} MiB)")
+        raise NotGradable(_too_large(path.name, size))
+    return parse_submission(path.read_bytes(), path.name)
+
+
+def _too_large(name: str, size: int) -> str:
+    return (f"{name} has {size >> 20} MiB; a notebook of this assignment is far "
+            f"smaller (at most {MAX_NOTEBOOK_BYTES >> 20} MiB)")
+
+
+def parse_submission(data: bytes, name: str) -> dict:
+    """A submitted notebook's JSON from its bytes, or NotGradable."""
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotGradable(_too_large(name, len(data)))
     try:
-        data = json.loads(path.read_bytes())
+        notebook = json.loads(data)
     except (ValueError, RecursionError) as err:
-        raise NotGradable(f"{path.name} is not valid JSON ({str(err)[:120]}): "
+        raise NotGradable(f"{name} is not valid JSON ({str(err)[:120]}): "
                           f"it is not a notebook, or it was damaged") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise NotGradable(f"{path.name} is JSON but not a notebook (no list of cells)")
-    return data
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise NotGradable(f"{name} is JSON but not a notebook (no list of cells)")
+    return notebook
 
 
 def parts_of(source: dict) -> list[Part]:
