@@ -36,11 +36,12 @@ def print_summary(console, summary: Summary, *, workers: int, scheduler: str | N
     where = scheduler or (f"{workers} local workers" if workers > 1 else "this process")
     table = Table(title=f"{summary.run.assignment}: run of {summary.run.started}, "
                         f"seed {summary.run.seed}" + (" (resumed)" if summary.run.resumed else ""))
-    for column in ("graded", "failed", "flagged", "kept from before", "time", "on"):
-        table.add_column(column, justify="right" if column != "on" else "left")
+    for column in ("graded", "failed", "flagged", "kept from before", "time"):
+        table.add_column(column, justify="right")
     table.add_row(str(len(graded)), str(len(failed)), str(len(flagged)),
-                  str(len(summary.skipped)), f"{summary.seconds:.1f} s", where)
+                  str(len(summary.skipped)), f"{summary.seconds:.1f} s")
     console.print(table)
+    console.print(f"graded on {where}", soft_wrap=True)
     if graded:
         mean = sum(r.score for r in graded) / len(graded)
         console.print(f"mean score of the graded: {mean:.2f} / {graded[0].points:g}")

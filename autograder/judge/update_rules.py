@@ -298,11 +298,11 @@ ADAMW_MISTAKES = [
 
 
 def _graded(name: str, mistakes: list[Mistake], hyper: list[dict],
-            lr0: dict[str, float]) -> Graded:
+            lr0: dict[str, float], uses: tuple[str, ...] = ()) -> Graded:
     init = getattr(ref, f"{name}_init")
     return Graded(
         name=f"{name}_step", reference=(init, getattr(ref, f"{name}_step")),
-        names=(f"{name}_init", f"{name}_step"),
+        names=(f"{name}_init", f"{name}_step"), uses=uses,
         cases=_cases(name, hyper, lr0),
         mistakes=tuple(Mistake(m.name, m.hint, (init, m.impl)) for m in mistakes))
 
@@ -331,5 +331,6 @@ GRADED: dict[str, Graded] = {
                     {"quadratic": 0.1, "rosenbrock": 0.02}),
     "adamw": _graded("adamw", ADAMW_MISTAKES,
                      [dict(h, weight_decay=wd) for h, wd in zip(_ADAM_HYPER, (0.05, 0.1, 0.02))],
-                     {"quadratic": 0.1, "rosenbrock": 0.02}),
+                     {"quadratic": 0.1, "rosenbrock": 0.02},
+                     uses=("adam_init",)),  # the skeleton's adamw_init returns adam_init(w)
 }

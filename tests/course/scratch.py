@@ -28,6 +28,7 @@ def env() -> dict[str, str]:
 
 
 def make_course(folder: pathlib.Path, *names: str) -> pathlib.Path:
+    folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "nbgrader_config.py", folder)
     for name in names:
         shutil.copytree(ROOT / "exercises" / name, folder / "exercises" / name)
