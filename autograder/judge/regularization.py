@@ -4,15 +4,20 @@ Penalties are graded as pairs ``(penalty, grad)`` on weights with exact
 zeros (the L1 kink), negative entries and a non-default lam, once in
 float32. Dropout is graded as the pair ``(dropout_forward,
 dropout_backward)``: the backward pass gets the student's own cache. With
-a fixed mask the outputs are exact, in both modes and at test time; with
-a seeded generator the mask is random, so those cases report statistics
+a given mask the outputs are exact, in both modes and at test time; with
+a seeded generator the mask is random, so those cases compare statistics
 (drop rate, mean of the output over the mean of the input, and how often
 the backward pass's zeros disagree with the forward pass's). A statistic
-within 4 standard errors of its population value is reported AS that
-value, so a correct draw by any method matches the reference exactly and
-a wrong one shows the measured value next to the expected one. Early
-stopping is graded as ``(init, step)`` over scripted validation losses
-with exact binary fractions, so ties with best - min_delta are exact.
+within 4 standard errors of its population value is read AS that value,
+so a correct draw by any method matches the reference exactly and a wrong
+one shows the measured value next to the expected one. Early stopping is
+graded as ``(init, step)`` over scripted validation losses with exact
+binary fractions, so ties with best - min_delta are exact.
+
+Every grading seed draws new numbers with the same structure: weights and
+lam, dropout inputs and masks, the generators' seeds, a rescaling and
+shift of the loss scripts by exact binary fractions (which keeps every
+comparison, ties included, as it was) and a noisy loss curve.
 """
 from __future__ import annotations
 
@@ -21,36 +26,70 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.judge.compare import returned
-from autograder.judge.core import Case, Graded, Mistake, Outputs
+from autograder.driver import wire
+from autograder.judge.core import Case, Graded, Mistake, Outputs, wire_type
 from autograder.judge.feedback import CheckFailure, fmt_shape
-from autograder.judge.trajectory import state_fields
 from solutions import regularization as ref
+
+
+def _readable(label: str, what: dict[str, str]) -> Callable[[Outputs], Outputs]:
+    """A prepare that names what came back where a value could not cross
+    the wire (a tensor, say): ``what`` says what each output should be."""
+    def prepare(out: Outputs) -> Outputs:
+        for key, description in what.items():
+            value = out.get(key) if isinstance(out, dict) else None
+            if isinstance(value, wire.Opaque):
+                raise CheckFailure(f"your {key} should be {description}, got "
+                                   f"{wire_type(value)} ({label})")
+        return out
+    return prepare
+
 
 # ---------------------------------------------------------------- penalties
 
 
-def _weights(shape: tuple[int, ...], seed: int, zeros: int,
-             dtype=np.float64) -> np.ndarray:
-    """Normal weights with ``zeros`` entries set exactly to 0."""
-    rng = np.random.default_rng(seed)
-    w = rng.normal(size=shape)
+def _signed(rng: np.random.Generator, shape: tuple[int, ...], zeros: int) -> np.ndarray:
+    """Weights with 2 decimals, 0.1 <= |w| <= 2.5, both signs present, and
+    ``zeros`` entries set exactly to 0."""
+    w = np.round(rng.uniform(0.1, 2.5, size=shape), 2)
+    sign = rng.permutation(np.resize([-1.0, 1.0], w.size)).reshape(shape)
+    w = w * sign
     w.flat[rng.choice(w.size, size=zeros, replace=False)] = 0.0
-    return w.astype(dtype)
+    return w
 
 
-def _penalty_cases() -> list[Case]:
-    def case(label: str, w: np.ndarray, lam: float, tol: str = "formula") -> Case:
-        def run(impl) -> Outputs:
-            penalty, grad = impl
-            return {"penalty": penalty(w.copy(), lam), "grad": grad(w.copy(), lam)}
-        return Case(label=label, run=run, tol=tol)
-    ints = np.array([-3.0, 0.0, 2.0, -1.0, 0.0, 1.0])
-    return [case("w of shape (4, 5) with 3 exact zeros, lam=0.3, seed 0",
-                 _weights((4, 5), 0, 3), 0.3),
-            case("w = [-3, 0, 2, -1, 0, 1], lam=2.5", ints, 2.5),
-            case("float32 w of shape (3, 4) with 2 exact zeros, lam=0.05, seed 2",
-                 _weights((3, 4), 2, 2, np.float32), 0.05, tol="float32")]
+def _whole(rng: np.random.Generator) -> np.ndarray:
+    """Six small whole numbers as floats: two zeros, two of each sign."""
+    values = np.concatenate([[0.0, 0.0], -rng.integers(1, 4, size=2),
+                             rng.integers(1, 4, size=2)]).astype(np.float64)
+    return rng.permutation(values)
+
+
+def _penalty_case(label: str, w: np.ndarray, lam: float, tol: str = "formula") -> Case:
+    return Case(label=label, call="regularization.penalty", args={"w": w, "lam": lam},
+                tol=tol, prepare=_readable(label, {
+                    "penalty": "a single number",
+                    "grad": f"a numpy array of shape {fmt_shape(w.shape)}"}))
+
+
+def _penalty_cases(seed: int) -> list[Case]:
+    """Normal-sized weights with zeros, whole numbers, float32 weights."""
+    rng = [np.random.default_rng([seed, k]) for k in range(3)]
+    w0 = _signed(rng[0], (4, 5), 3)
+    lam0 = round(float(rng[0].uniform(0.1, 0.5)), 2)
+    w1 = _whole(rng[1])
+    lam1 = int(rng[1].integers(4, 13)) / 4
+    w2 = _signed(rng[2], (3, 4), 2)
+    lam2 = round(float(rng[2].uniform(0.02, 0.1)), 3)
+    whole = ", ".join(str(int(v)) for v in w1)
+    return [
+        _penalty_case(f"w of shape (4, 5) with 3 exact zeros, lam={lam0:g}: "
+                      f"w = np.array({w0.tolist()})", w0, lam0),
+        _penalty_case(f"w = [{whole}] as floats, lam={lam1:g}", w1, lam1),
+        _penalty_case(f"float32 w of shape (3, 4) with 2 exact zeros, lam={lam2:g}: "
+                      f"w = np.array({w2.tolist()}, dtype=np.float32)",
+                      w2.astype(np.float32), lam2, tol="float32"),
+    ]
 
 
 def _pair(penalty: Callable | None = None, grad: Callable | None = None,
@@ -99,30 +138,34 @@ L2_MISTAKES = [
                   kind="l2")),
 ]
 
+
 # ---------------------------------------------------------------- dropout
 
-STAT_UNITS = 20_000
+STAT_UNITS, STAT_VALUE = 20_000, 2.5
 
 
-def _dropout_fixed(label: str, shape: tuple[int, ...], p: float, seed: int, *,
+def _dropout_fixed(seed: int, k: int, shape: tuple[int, ...], p: float, *,
                    train: bool, mode: str | None, dtype=np.float64) -> Case:
-    """One forward and one backward pass on seeded x, dout and (in training)
-    a fixed keep mask; ``mode=None`` relies on the default mode."""
-    def run(impl) -> Outputs:
-        forward, backward = impl
-        rng = np.random.default_rng(seed)
-        x = rng.normal(size=shape).astype(dtype)
-        dout = rng.normal(size=shape).astype(dtype)
+    """One forward and one backward pass on normal x and dout and, in
+    training, a given keep mask that keeps some units and drops others;
+    ``mode=None`` relies on the default mode."""
+    rng = np.random.default_rng([seed, k])
+    x = rng.normal(size=shape).astype(dtype)
+    dout = rng.normal(size=shape).astype(dtype)
+    keep = rng.random(shape) >= p
+    while train and not 0 < keep.sum() < keep.size:
         keep = rng.random(shape) >= p
-        kwargs = {} if mode is None else {"mode": mode}
-        if train:
-            kwargs["mask"] = keep.copy()
-        out, cache = returned(forward(x.copy(), p, train=train, **kwargs),
-                              "dropout_forward", "out, cache", f"({label})")
-        # a backward pass that edits its cache in place must not rewrite out
-        out = np.array(out, copy=True) if isinstance(out, np.ndarray) else out
-        return {"out": out, "dx": backward(dout.copy(), cache)}
-    return Case(label=label, run=run, tol="float32" if dtype == np.float32 else "formula")
+    name = f"{mode or 'inverted'}" + (" (the default mode)" if mode is None else "")
+    where = (f"in training with a given mask keeping {int(keep.sum())} of {keep.size} "
+             f"units" if train else "at test time (train=False)")
+    kind = "float32 " if dtype == np.float32 else ""
+    label = f"{name} {where}, {kind}normal x and dout of shape {fmt_shape(shape)}, p={p:g}"
+    args = {"x": x, "dout": dout, "p": p, "train": train, "mode": mode,
+            "mask": keep if train else None}
+    array = f"a numpy array of shape {fmt_shape(shape)}"
+    return Case(label=label, call="regularization.dropout_pass", args=args,
+                tol="float32" if dtype == np.float32 else "formula",
+                prepare=_readable(label, {"out": array, "dx": array}))
 
 
 def _snap(measured: float, expected: float, std_error: float) -> float:
@@ -130,59 +173,65 @@ def _snap(measured: float, expected: float, std_error: float) -> float:
     return expected if abs(measured - expected) <= 4 * std_error else measured
 
 
-def _dropout_stats(p: float, mode: str, seed: int) -> Case:
-    """Drop rate, mean ratio and forward/backward agreement over many units.
-
-    x is a positive constant so that out == 0 means dropped and out / x is
-    keep * scale; the standard errors are those of a mean of STAT_UNITS
-    independent draws.
-    """
-    label = (f"{mode} dropout in training with rng=np.random.default_rng({seed}), "
-             f"p={p:g}, x of shape ({STAT_UNITS},) all 2.5; a statistic within 4 "
-             f"standard errors of its expected value counts as that value")
-
-    def run(impl) -> Outputs:
-        forward, backward = impl
-        x = np.full(STAT_UNITS, 2.5)
-        out, cache = returned(
-            forward(x.copy(), p, train=True, rng=np.random.default_rng(seed), mode=mode),
-            "dropout_forward", "out, cache", f"({label})")
-        out = np.array(out, dtype=np.float64, copy=True)
-        dx = np.asarray(backward(np.ones(STAT_UNITS), cache), dtype=np.float64)
-        if out.shape != x.shape or dx.shape != x.shape:
-            bad, got = ("out", out.shape) if out.shape != x.shape else ("dx", dx.shape)
-            raise CheckFailure(f"your {bad} has shape {fmt_shape(got)}, expected "
-                               f"{fmt_shape(x.shape)} ({label})")
-        scale = 1.0 / (1.0 - p) if mode == "inverted" else 1.0
-        n = STAT_UNITS
-        drop_rate = float(np.mean(out == 0))
-        mean_ratio = float(np.mean(out) / 2.5)
-        mismatch = float(np.mean((dx == 0) != (out == 0)))
-        return {
-            "drop_rate": _snap(drop_rate, p, math.sqrt(p * (1 - p) / n)),
-            "mean_ratio": _snap(mean_ratio, (1 - p) * scale,
-                                scale * math.sqrt(p * (1 - p) / n)),
-            "backward_zeros_differ": mismatch,
-        }
-    return Case(label=label, run=run, tol="statistics")
+def _population(p: float, mode: str) -> tuple[dict[str, float], dict[str, float]]:
+    """Population values of the statistics and their standard errors for
+    means of STAT_UNITS independent draws."""
+    scale = 1.0 / (1.0 - p) if mode == "inverted" else 1.0
+    se = math.sqrt(p * (1 - p) / STAT_UNITS)
+    return ({"drop_rate": p, "mean_ratio": (1 - p) * scale},
+            {"drop_rate": se, "mean_ratio": scale * se})
 
 
-def _dropout_cases() -> list[Case]:
+def _statistics(label: str, p: float, mode: str) -> Callable[[Outputs], Outputs]:
+    """A prepare that reads each statistic within 4 standard errors of its
+    population value as that value."""
+    value, se = _population(p, mode)
+
+    def prepare(out: Outputs) -> Outputs:
+        names = (*value, "backward_zeros_differ")
+        if not isinstance(out, dict) or not all(
+                isinstance(out.get(n), (int, float)) for n in names):
+            raise CheckFailure(f"the outputs of your dropout could not be read ({label})")
+        snapped = {n: _snap(float(out[n]), value[n], se[n]) for n in value}
+        return {**snapped, "backward_zeros_differ": float(out["backward_zeros_differ"])}
+    return prepare
+
+
+def _typical_seed(rng: np.random.Generator, p: float, mode: str) -> int:
+    """A generator seed on which the reference's own draw lies within 3
+    standard errors of the population values, so that a correct mask drawn
+    the same way or another way both read as those values."""
+    value, se = _population(p, mode)
+    x = np.full(STAT_UNITS, STAT_VALUE)
+    while True:
+        seed = int(rng.integers(2**31))
+        out, _ = ref.dropout_forward(x, p, train=True, rng=np.random.default_rng(seed),
+                                     mode=mode)
+        if abs(np.mean(out == 0) - value["drop_rate"]) <= 3 * se["drop_rate"]:
+            return seed
+
+
+def _dropout_stats(seed: int, k: int, p: float, mode: str) -> Case:
+    """Drop rate, mean ratio and forward/backward agreement over many units."""
+    rng_seed = _typical_seed(np.random.default_rng([seed, k]), p, mode)
+    label = (f"{mode} dropout in training with rng=np.random.default_rng({rng_seed}), "
+             f"p={p:g}, x of shape ({STAT_UNITS},) all {STAT_VALUE:g}; a statistic "
+             f"within 4 standard errors of its expected value counts as that value")
+    args = {"p": p, "mode": mode, "rng_seed": rng_seed, "units": STAT_UNITS,
+            "value": STAT_VALUE}
+    return Case(label=label, call="regularization.dropout_stats", args=args,
+                tol="statistics", prepare=_statistics(label, p, mode))
+
+
+def _dropout_cases(seed: int) -> list[Case]:
     return [
-        _dropout_fixed("inverted (the default mode) in training, fixed mask, x of "
-                       "shape (4, 5), p=0.3, seed 0", (4, 5), 0.3, 0,
-                       train=True, mode=None),
-        _dropout_fixed("classic in training, fixed mask, x of shape (3, 4), p=0.6, "
-                       "seed 1", (3, 4), 0.6, 1, train=True, mode="classic"),
-        _dropout_fixed("inverted at test time (train=False), x of shape (2, 5), "
-                       "p=0.4, seed 2", (2, 5), 0.4, 2, train=False, mode="inverted"),
-        _dropout_fixed("classic at test time (train=False), x of shape (5, 2), "
-                       "p=0.25, seed 3", (5, 2), 0.25, 3, train=False, mode="classic"),
-        _dropout_fixed("inverted in training, fixed mask, float32 x of shape (3, 5), "
-                       "p=0.5, seed 4", (3, 5), 0.5, 4, train=True, mode="inverted",
-                       dtype=np.float32),
-        _dropout_stats(0.3, "inverted", 5),
-        _dropout_stats(0.6, "classic", 6),
+        _dropout_fixed(seed, 0, (4, 5), 0.3, train=True, mode=None),
+        _dropout_fixed(seed, 1, (3, 4), 0.6, train=True, mode="classic"),
+        _dropout_fixed(seed, 2, (2, 5), 0.4, train=False, mode="inverted"),
+        _dropout_fixed(seed, 3, (5, 2), 0.25, train=False, mode="classic"),
+        _dropout_fixed(seed, 4, (3, 5), 0.5, train=True, mode="inverted", dtype=np.float32),
+        _dropout_stats(seed, 5, 0.3, "inverted"),
+        _dropout_stats(seed, 6, 0.6, "classic"),
     ]
 
 
@@ -241,68 +290,87 @@ DROPOUT_MISTAKES = [
             _dropout(test_scale=lambda p, mode: 1.0)),
 ]
 
+
 # ---------------------------------------------------------------- early stopping
 
+NAN = float("nan")
+# (losses, patience, min_delta): plateaus that tie with best (min_delta 0),
+# a loss exactly min_delta below best, patience 1, NaN losses; None is the
+# noisy curve drawn from the seed. All values are exact binary fractions.
+SCRIPTS: list[tuple[list[float] | None, int, float | None]] = [
+    ([1.0, 0.75, 0.75, 0.875, 0.5, 0.5, 0.625, 0.75, 0.375, 0.5, 0.5, 0.5, 0.625], 3, None),
+    ([1.0, 0.875, 0.75, 0.75, 0.625, 0.5625, 0.5, 0.5, 0.25, 0.25, 0.25], 2, 0.125),
+    ([2.0, 1.5, 1.75, 1.25, 1.25, 1.0], 1, 0.0),
+    (None, 4, 0.01),
+    ([1.0, NAN, 0.875, NAN, NAN, 0.75], 2, 0.0),
+]
 
-def _stopping_case(losses: list[float], patience: int,
-                   min_delta: float | None) -> Case:
-    text = ", ".join(f"{v:g}" for v in losses)
-    delta = "default min_delta" if min_delta is None else f"min_delta={min_delta:g}"
-    full = (f"val losses [{text}], patience={patience}, {delta} (step k is the "
-            f"(k+1)-th loss)")
 
-    def run(impl) -> Outputs:
-        init, step = impl
-        kwargs = {"patience": patience}
-        if min_delta is not None:
-            kwargs["min_delta"] = min_delta
-        state, stops, states = init(), [], []
-        for k, loss in enumerate(losses):
-            stop, state = returned(step(state, loss, **kwargs), "early_stopping_step",
-                                   "stop, state", f"at step {k} ({full})")
+def _stopping_prepare(label: str) -> Callable[[Outputs], Outputs]:
+    """``stop`` must be a bool and each state field a number at every step;
+    both become float arrays, step first."""
+    def prepare(out: Outputs) -> Outputs:
+        stops = out.get("stop") if isinstance(out, dict) else None
+        fields = out.get("state") if isinstance(out, dict) else None
+        if not isinstance(stops, list) or not isinstance(fields, dict):
+            raise CheckFailure(f"the outputs of your early stopping could not be read ({label})")
+        for k, stop in enumerate(stops):
             if not isinstance(stop, (bool, np.bool_)):
                 raise CheckFailure(f"your stop should be True or False, got "
-                                   f"{type(stop).__name__} at step {k} ({full})")
-            stops.append(float(stop))
-            try:
-                states.append(state_fields(state))
-            except CheckFailure as fail:
-                raise CheckFailure(f"{fail.message} at step {k} ({full})") from None
-        return {"stop": np.array(stops), "state": _stack(states, full)}
-    return Case(label=full, run=run, leading="step")
+                                   f"{wire_type(stop)} at step {k} ({label})")
+        state = {}
+        for name, values in fields.items():
+            for k, value in enumerate(values if isinstance(values, list) else [values]):
+                if not isinstance(value, float):
+                    raise CheckFailure(f"your state field {name!r} should hold one number "
+                                       f"at every step, got {wire_type(value)} at step {k} "
+                                       f"({label})")
+            state[name] = np.array(values, dtype=np.float64)
+        return {"stop": np.array(stops, dtype=np.float64), "state": state}
+    return prepare
 
 
-def _stack(states: list[dict], label: str) -> dict[str, np.ndarray]:
-    """One float array per state field, step first.
-
-    Extra fields of a student's own are kept only when they are numbers:
-    they are never compared, so they must not stop the check.
-    """
-    out = {}
-    for name in states[0]:
-        try:
-            out[name] = np.array([float(s[name]) for s in states])
-        except (TypeError, ValueError, KeyError):
-            if name in ref.EarlyStopping._fields:
-                raise CheckFailure(f"your state field {name!r} should hold one number "
-                                   f"at every step ({label})") from None
-    return out
+def _number(v: float) -> str:
+    return repr(float(v))
 
 
-def _stopping_cases() -> list[Case]:
-    noisy = np.random.default_rng(7).normal(size=14)
-    curve = [round(1.0 / (1 + 0.3 * k) + 0.03 * e, 4) for k, e in enumerate(noisy)]
-    return [
-        _stopping_case([1.0, 0.75, 0.75, 0.875, 0.5, 0.5, 0.625, 0.75, 0.375,
-                            0.5, 0.5, 0.5, 0.625], patience=3, min_delta=None),
-        _stopping_case([1.0, 0.875, 0.75, 0.75, 0.625, 0.5625, 0.5, 0.5, 0.25,
-                            0.25, 0.25], patience=2, min_delta=0.125),
-        _stopping_case([2.0, 1.5, 1.75, 1.25, 1.25, 1.0], patience=1,
-                       min_delta=0.0),
-        _stopping_case(curve, patience=4, min_delta=0.01),
-        _stopping_case([1.0, float("nan"), 0.875, float("nan"), float("nan"), 0.75],
-                       patience=2, min_delta=0.0),
-    ]
+def _stopping_case(losses: list[float], patience: int, min_delta: float | None) -> Case:
+    text = ", ".join(_number(v) for v in losses)
+    delta = "default min_delta" if min_delta is None else f"min_delta={_number(min_delta)}"
+    label = (f"val losses [{text}], patience={patience}, {delta} (step k is the "
+             f"(k+1)-th loss)")
+    args = {"losses": list(losses), "patience": patience, "min_delta": min_delta,
+            "fields": ref.EarlyStopping._fields}
+    return Case(label=label, call="regularization.early_stopping", args=args,
+                leading="step", prepare=_stopping_prepare(label))
+
+
+def _noisy_curve(rng: np.random.Generator, min_delta: float) -> list[float]:
+    """14 losses of 4 decimals decaying like 1 / (1 + rate t), with noise; no
+    two of them differ by min_delta up to rounding, so that every correct way
+    of writing the test (loss < best - d, best - loss > d, ...) agrees."""
+    while True:
+        rate, noise = rng.uniform(0.2, 0.4), rng.normal(size=14)
+        losses = np.round(1.0 / (1 + rate * np.arange(14)) + 0.03 * noise, 4)
+        gaps = np.abs(np.subtract.outer(losses, losses) - min_delta)
+        if gaps.min() > 1e-7:
+            return [float(v) for v in losses]
+
+
+def _stopping_cases(seed: int) -> list[Case]:
+    """The scripts, each rescaled by a/4 and shifted by b/8 (exact, so every
+    comparison and tie stays), and a noisy decreasing curve."""
+    cases = []
+    for k, (losses, patience, min_delta) in enumerate(SCRIPTS):
+        rng = np.random.default_rng([seed, k])
+        if losses is None:
+            losses = _noisy_curve(rng, min_delta)
+        else:
+            a, b = int(rng.integers(3, 11)) / 4, int(rng.integers(0, 17)) / 8
+            losses = [a * v + b for v in losses]
+            min_delta = None if min_delta is None else a * min_delta
+        cases.append(_stopping_case(losses, patience, min_delta))
+    return cases
 
 
 def _stopping(*, late: bool = False, use_delta: bool = True, reset: bool = True,
@@ -344,17 +412,21 @@ EARLY_STOPPING_MISTAKES = [
             "step", _stopping(best_step_before=True)),
 ]
 
+
 # ---------------------------------------------------------------- the table
 
 GRADED: dict[str, Graded] = {
     "l1": Graded(name="l1", reference=(ref.l1_penalty, ref.l1_grad),
-                 cases=_penalty_cases, mistakes=tuple(L1_MISTAKES), allow_float32=True),
+                 names=("l1_penalty", "l1_grad"), cases=_penalty_cases,
+                 mistakes=tuple(L1_MISTAKES), allow_float32=True),
     "l2": Graded(name="l2", reference=(ref.l2_penalty, ref.l2_grad),
-                 cases=_penalty_cases, mistakes=tuple(L2_MISTAKES), allow_float32=True),
+                 names=("l2_penalty", "l2_grad"), cases=_penalty_cases,
+                 mistakes=tuple(L2_MISTAKES), allow_float32=True),
     "dropout": Graded(name="dropout", reference=(ref.dropout_forward, ref.dropout_backward),
-                      cases=_dropout_cases, mistakes=tuple(DROPOUT_MISTAKES),
-                      allow_float32=True),
+                      names=("dropout_forward", "dropout_backward"), cases=_dropout_cases,
+                      mistakes=tuple(DROPOUT_MISTAKES), allow_float32=True),
     "early_stopping": Graded(
         name="early_stopping", reference=(ref.early_stopping_init, ref.early_stopping_step),
-        cases=_stopping_cases, mistakes=tuple(EARLY_STOPPING_MISTAKES)),
+        names=("early_stopping_init", "early_stopping_step"), cases=_stopping_cases,
+        mistakes=tuple(EARLY_STOPPING_MISTAKES)),
 }
