@@ -1,106 +1,49 @@
 """Checks and known mistakes for the gates, activations and losses of chapter 2.
 
-A gate is graded as the student's own pair ``(forward, backward)``: each
-case calls the forward on copies of seeded inputs, then the backward with a
-fixed upstream gradient and the cache the student's forward returned, so
-any cache format is fine. The two losses are single functions returning
-``(loss, dscores)``. The cases are chosen so every convention shows: exact
-ties for the max gate (integer-valued data), exact zeros for PReLU, terms
-exactly at the hinge's kink, a non-default margin, slopes a > 1, non-square
-shapes (a transposed axis changes the shape or the values) and scores or
-inputs around +-1000, where a formula that exponentiates without care
-overflows. Upstream gradients are never all ones, so a forgotten ``dout``
-shows.
+A gate is graded as the student's own pair ``(forward, backward)`` through
+the call ``gates.gate`` (autograder.driver.calls.gates): the forward runs
+on copies of the case's inputs, then the backward with the case's upstream
+gradient and the cache the student's forward returned, so any cache
+format is fine. The two losses are single functions returning
+``(loss, dscores)``, through ``gates.loss``.
+
+Every case's structure is fixed and its numbers are drawn from the grading
+run's seed (one generator per case, ``default_rng([seed, case])``), on
+decimal grids so that the label states the inputs exactly. The structure
+shows every convention: exact ties for the max gate and exact zeros for
+PReLU (integer-valued data, with a few placed by construction), hinge
+terms exactly at their kink (placed too), a non-default margin, slopes
+a > 1 and a < 0, non-square shapes (a transposed axis changes the shape or
+the values) and inputs or scores around +-1000, where a formula that
+exponentiates without care overflows. Upstream gradients are never 0 or
+all ones, so a forgotten ``dout`` shows. The sigmoid's calls watch numpy's
+floating-point warnings: a naive sigmoid overflows ``exp`` at x = -1000
+and still returns the right value, so the warning is the only evidence.
 """
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
+from autograder.driver.calls.gates import WARNED, WARNINGS_TEXT
 from autograder.judge.core import Case, Graded, Mistake, Outputs
 from autograder.judge.feedback import CheckFailure
 from solutions import gates as ref
 
-# Name of the output that is 1 if numpy raised a floating-point warning, else
-# 0. The reference sigmoid promises none; a naive one overflows exp at
-# x = -1000 and still returns the right value, so the warning is the only
-# evidence.
-WARNINGS = "floating-point warnings"
+
+def _rng(seed: int, n: int) -> np.random.Generator:
+    """The generator of case ``n`` of a grading run."""
+    return np.random.default_rng([seed, n])
 
 
-# ---- running a student's code: copies in, copies out, sentences on errors
-
-def _fresh(value: Any) -> Any:
-    """A copy of an array, so in-place code cannot change inputs or records."""
-    return value.copy() if isinstance(value, np.ndarray) else value
-
-
-def _call(fn: Callable, name: str, where: str, *args) -> Any:
-    """``fn(*args)`` on copies; an exception becomes a sentence naming fn."""
-    try:
-        return fn(*(_fresh(a) for a in args))
-    except CheckFailure:
-        raise
-    except Exception as err:  # the student's code may raise anything
-        raise CheckFailure(f"your {name} raised {type(err).__name__}: {err} "
-                           f"({where})") from None
-
-
-def _unpack(result: Any, name: str, parts: Sequence[str], where: str) -> tuple:
-    """``result`` as a tuple of ``len(parts)`` copies, or a sentence."""
-    if isinstance(result, (tuple, list)) and len(result) == len(parts):
-        return tuple(_fresh(r) for r in result)
-    got = (f"{len(result)} values" if isinstance(result, (tuple, list))
-           else type(result).__name__)
-    raise CheckFailure(f"your {name} should return ({', '.join(parts)}), "
-                       f"got {got} ({where})")
-
-
-def _pair_case(graded: str, label: str, names: tuple[str, str],
-               grads: Sequence[str], inputs: Sequence[np.ndarray],
-               dout: np.ndarray, *, tol: str = "formula",
-               watch: bool = False) -> Case:
-    """A case for a gate graded as its pair ``(forward, backward)``.
-
-    Outputs: ``out``, then each gradient by name; with ``watch``, also the
-    count 1 if numpy raised any floating-point warning in the pair, else 0
-    (1 whatever the kinds, so every overflowing form is diagnosed alike).
-    """
-    where = f"{graded}, {label}"
-    fwd, bwd = names
-
-    def run(impl) -> Outputs:
-        forward, backward = impl
-        kinds: list[str] = []
-        fp = (np.errstate(over="call", divide="call", invalid="call",
-                          call=lambda kind, flag: kinds.append(kind))
-              if watch else contextlib.nullcontext())
-        with fp:
-            out, cache = _unpack(_call(forward, fwd, where, *inputs), fwd,
-                                 ("out", "cache"), where)
-            result = _call(backward, bwd, where, dout, cache)
-        outputs: Outputs = {"out": out}
-        if len(grads) == 1:
-            outputs[grads[0]] = _fresh(result)
-        else:
-            outputs.update(zip(grads, _unpack(result, bwd, grads, where)))
-        if watch:
-            outputs[WARNINGS] = int(bool(kinds))
-        return outputs
-    return Case(label=label, run=run, tol=tol)
-
-
-def _loss_case(graded: str, label: str, inputs: Sequence[Any]) -> Case:
-    """A case for a loss graded as one function returning (loss, dscores)."""
-    where = f"{graded}, {label}"
-
-    def run(impl) -> Outputs:
-        loss, dscores = _unpack(_call(impl, graded, where, *inputs), graded,
-                                ("loss", "dscores"), where)
-        return {"loss": loss, "dscores": dscores}
-    return Case(label=label, run=run)
+def _text(values) -> str:
+    """Numbers as a student would type them: [[0.25, -1], [3, 1000]]."""
+    def one(v):
+        if isinstance(v, list):
+            return "[" + ", ".join(one(u) for u in v) + "]"
+        return f"{float(v):g}" if isinstance(v, float) else str(v)
+    return one(np.asarray(values).tolist())
 
 
 def _ints(rng, low: int, high: int, shape: tuple) -> np.ndarray:
@@ -108,30 +51,85 @@ def _ints(rng, low: int, high: int, shape: tuple) -> np.ndarray:
     return rng.integers(low, high + 1, size=shape).astype(np.float64)
 
 
+def _tenths(rng, low: int, high: int, shape: tuple) -> np.ndarray:
+    """Multiples of 0.1 from low/10 to high/10."""
+    return rng.integers(low, high + 1, size=shape) / 10
+
+
+def _around_1000(rng, shape: tuple) -> np.ndarray:
+    """Integer-valued floats from 500 to 1000 in size, of either sign."""
+    return rng.choice([-1.0, 1.0], size=shape) * _ints(rng, 500, 1000, shape)
+
+
+def _dout(rng, shape: tuple, dtype=np.float64) -> np.ndarray:
+    """An upstream gradient with no entry 0 or 1: +-0.1 to +-2.0 by tenths,
+    never 1.0, so that a forgotten factor dout always shows."""
+    size = int(np.prod(shape))
+    magnitude = rng.choice([k for k in range(1, 21) if k != 10], size=size) / 10
+    sign = rng.choice([-1.0, 1.0], size=size)
+    return (sign * magnitude).reshape(shape).astype(dtype)
+
+
+def _places(rng, shape: tuple, k: int) -> tuple[np.ndarray, ...]:
+    """``k`` distinct entries of an array of ``shape``, as an index."""
+    flat = rng.choice(int(np.prod(shape)), size=k, replace=False)
+    return np.unravel_index(flat, shape)
+
+
+def _gate_case(label: str, gate: str, dout: np.ndarray, *, tol: str = "formula",
+               watch: bool = False, **inputs) -> Case:
+    """A case for a pair ``(<gate>_forward, <gate>_backward)``; a watched
+    one fails on any floating-point warning, with what numpy said."""
+    args = {"gate": gate, "dout": dout, "watch": watch, **inputs}
+    if not watch:
+        return Case(label=label, call="gates.gate", args=args, tol=tol)
+
+    def prepare(out: Outputs) -> Outputs:
+        if out.get(WARNED):
+            raise CheckFailure(
+                f"numpy warned while your {gate} ran ({out.get(WARNINGS_TEXT)}) "
+                f"({label}): a test cell that prints a warning scores 0")
+        return {k: v for k, v in out.items() if k not in (WARNED, WARNINGS_TEXT)}
+    return Case(label=label, call="gates.gate", args=args, tol=tol, prepare=prepare,
+                measured=(WARNINGS_TEXT,))
+
+
+def _loss_case(label: str, loss: str, **inputs) -> Case:
+    """A case for a loss returning (loss, dscores)."""
+    return Case(label=label, call="gates.loss", args={"loss": loss, **inputs})
+
+
 # ================================================================ max gate
 
-def _max_cases() -> list[Case]:
-    rng = np.random.default_rng(0)
-    x1, y1 = _ints(rng, -2, 2, (4, 5)), _ints(rng, -2, 2, (4, 5))
-    d1 = rng.normal(size=(4, 5))
-    rng = np.random.default_rng(1)
-    x2, y2, d2 = (rng.normal(size=(3, 4)) for _ in range(3))
-    # Large values where y equals x at some entries and is 1 away elsewhere.
-    rng = np.random.default_rng(2)
-    x3 = np.round(rng.normal(size=(3, 2)) * 1000)
-    y3 = x3 + np.array([[0, 1], [-1, 0], [0, 1]])
-    d3 = rng.normal(size=(3, 2))
+def _max_cases(seed: int) -> list[Case]:
+    # integer values in [-2, 2] with at least three ties placed
+    rng = _rng(seed, 0)
+    x1, y1 = _ints(rng, -2, 2, (3, 4)), _ints(rng, -2, 2, (3, 4))
+    tie = _places(rng, x1.shape, 3)
+    y1[tie] = x1[tie]
+    d1 = _dout(rng, x1.shape)
+    # tenths, y never equal to x
+    rng = _rng(seed, 1)
+    kx = rng.integers(-30, 31, size=(4, 3))
+    ky = kx + rng.choice([k for k in range(-20, 21) if k != 0], size=kx.shape)
+    x2, y2, d2 = kx / 10, ky / 10, _dout(rng, kx.shape)
+    # around +-1000: y equal to x at three entries and 1 away elsewhere
+    rng = _rng(seed, 2)
+    x3 = _around_1000(rng, (3, 2))
+    offset = np.array([[0.0, 1.0], [-1.0, 0.0], [0.0, 1.0]])
+    y3, d3 = x3 + offset, _dout(rng, x3.shape)
 
-    def case(label, x, y, dout):
-        return _pair_case("max_gate", label, ("max_forward", "max_backward"),
-                          ("dx", "dy"), (x, y), dout)
+    def ties(x, y):
+        return int((x == y).sum())
     return [
-        case(f"x, y of shape (4, 5) with integer values in [-2, 2], ties at "
-             f"{int((x1 == y1).sum())} entries, seed 0", x1, y1, d1),
-        case("x, y of shape (3, 4), no ties, seed 1", x2, y2, d2),
-        case(f"x ~ +-1000 of shape (3, 2), y equal to x at "
-             f"{int((x3 == y3).sum())} entries and 1 away elsewhere, seed 2",
-             x3, y3, d3),
+        _gate_case(f"x = {_text(x1)}, y = {_text(y1)} (integer values, ties x == y "
+                   f"at {ties(x1, y1)} entries), dout = {_text(d1)}",
+                   "max", d1, x=x1, y=y1),
+        _gate_case(f"x = {_text(x2)}, y = {_text(y2)} (no ties), dout = {_text(d2)}",
+                   "max", d2, x=x2, y=y2),
+        _gate_case(f"x = {_text(x3)} (around +-1000), y = x + {_text(offset)} "
+                   f"(equal to x at {ties(x3, y3)} entries and 1 away elsewhere), "
+                   f"dout = {_text(d3)}", "max", d3, x=x3, y=y3),
     ]
 
 
@@ -171,26 +169,32 @@ MAX_MISTAKES = [
 
 # ================================================================= sigmoid
 
-def _sigmoid_cases() -> list[Case]:
-    rng = np.random.default_rng(0)
-    x1, d1 = rng.normal(size=(4, 5)) * 3, rng.normal(size=(4, 5))
-    # No |x| in (20, 25): there the reference's 1 - s keeps only a few
-    # digits of a derivative ~1e-10, so a more accurate answer would differ
-    # by more than the tolerance. Elsewhere both are exact to rounding.
-    x2 = np.array([[-1000.0, -500, -40, -5, -1, 0],
-                   [1000, 500, 40, 5, 1, 0.5]])
-    d2 = np.random.default_rng(1).normal(size=x2.shape)
-    rng = np.random.default_rng(2)
-    x3 = (rng.normal(size=(3, 4)) * 3).astype(np.float32)
-    d3 = rng.normal(size=(3, 4)).astype(np.float32)
-
-    def case(label, x, dout, tol="formula"):
-        return _pair_case("sigmoid", label, ("sigmoid_forward", "sigmoid_backward"),
-                          ("dx",), (x,), dout, tol=tol, watch=True)
+def _sigmoid_cases(seed: int) -> list[Case]:
+    rng = _rng(seed, 0)
+    x1 = _tenths(rng, -60, 60, (3, 4))
+    d1 = _dout(rng, x1.shape)
+    # -1000, 0 and 1000 always, large and small entries of both signs. No
+    # |x| in (16, 38): there the reference's 1 - s keeps only a few digits
+    # of a derivative below 1e-7, so a more accurate answer would differ by
+    # more than the tolerance. Elsewhere both are exact to rounding.
+    rng = _rng(seed, 1)
+    big = rng.integers(40, 701, size=4).astype(np.float64)
+    small = rng.integers(1, 33, size=5) / 4
+    x2 = np.concatenate([[-1000.0, 1000.0, 0.0], -big[:2], big[2:], -small[:2],
+                         small[2:]])
+    x2 = rng.permutation(x2).reshape(2, 6)
+    d2 = _dout(rng, x2.shape)
+    rng = _rng(seed, 2)
+    x3 = (rng.integers(-32, 33, size=(3, 4)) / 4).astype(np.float32)
+    d3 = _dout(rng, x3.shape, np.float32)
     return [
-        case("x of shape (4, 5), seed 0", x1, d1),
-        case("x of shape (2, 6) with entries from -1000 to 1000 and 0", x2, d2),
-        case("float32 x of shape (3, 4), seed 2", x3, d3, tol="float32"),
+        _gate_case(f"x = {_text(x1)}, dout = {_text(d1)}", "sigmoid", d1, x=x1,
+                   watch=True),
+        _gate_case(f"x of shape (2, 6) with entries from -1000 to 1000 and 0: "
+                   f"x = {_text(x2)}, dout = {_text(d2)}", "sigmoid", d2, x=x2,
+                   watch=True),
+        _gate_case(f"float32 x = {_text(x3)}, float32 dout = {_text(d3)}", "sigmoid",
+                   d3, x=x3, tol="float32", watch=True),
     ]
 
 
@@ -244,28 +248,38 @@ SIGMOID_MISTAKES = [
 
 # =================================================================== PReLU
 
-def _prelu_cases() -> list[Case]:
-    rng = np.random.default_rng(0)
-    x1, d1 = _ints(rng, -2, 2, (4, 5)), rng.normal(size=(4, 5))
-    rng = np.random.default_rng(1)
-    x2, d2 = rng.normal(size=(4, 5)) * 1000, rng.normal(size=(4, 5))
-    a2 = rng.uniform(0.05, 0.5, size=5)
-    rng = np.random.default_rng(2)
-    x3, d3 = _ints(rng, -2, 2, (3, 4)), rng.normal(size=(3, 4))
-    a3 = np.array([0.1, 1.5, -0.5, 0.3])  # a slope may exceed 1 or be < 0
+def _prelu_cases(seed: int) -> list[Case]:
+    # integer values in [-2, 2] with at least two zeros placed; one slope
+    rng = _rng(seed, 0)
+    x1 = _ints(rng, -2, 2, (3, 4))
+    x1[_places(rng, x1.shape, 2)] = 0.0
+    a1 = np.array(rng.integers(1, 11) / 20)
+    d1 = _dout(rng, x1.shape)
+    # around +-1000, a slope per feature in [0.05, 0.5]
+    rng = _rng(seed, 1)
+    x2 = _around_1000(rng, (4, 3))
+    a2 = rng.integers(1, 11, size=3) / 20
+    d2 = _dout(rng, x2.shape)
+    # integer values with zeros; per-feature slopes, one above 1, one below 0
+    rng = _rng(seed, 2)
+    x3 = _ints(rng, -2, 2, (3, 4))
+    x3[_places(rng, x3.shape, 2)] = 0.0
+    a3 = rng.permutation(np.concatenate([rng.integers(1, 10, size=2),
+                                         rng.integers(11, 21, size=1),
+                                         -rng.integers(1, 10, size=1)]) / 10)
+    d3 = _dout(rng, x3.shape)
 
-    def case(label, x, a, dout):
-        return _pair_case("prelu", label, ("prelu_forward", "prelu_backward"),
-                          ("dx", "da"), (x, a), dout)
+    def zeros(x):
+        return int((x == 0).sum())
     return [
-        case(f"x of shape (4, 5) with integer values in [-2, 2] "
-             f"({int((x1 == 0).sum())} zeros), a = 0.25 of shape (), seed 0",
-             x1, np.array(0.25), d1),
-        case("x ~ +-1000 of shape (4, 5), a of shape (5,) in [0.05, 0.5], "
-             "seed 1", x2, a2, d2),
-        case(f"x of shape (3, 4) with integer values in [-2, 2] "
-             f"({int((x3 == 0).sum())} zeros), a = {a3.tolist()} of shape "
-             f"(4,), seed 2", x3, a3, d3),
+        _gate_case(f"x = {_text(x1)} (integer values, {zeros(x1)} zeros), a = "
+                   f"{_text(a1)} of shape (), dout = {_text(d1)}", "prelu", d1,
+                   x=x1, a=a1),
+        _gate_case(f"x = {_text(x2)} (around +-1000), a = {_text(a2)} of shape (3,), "
+                   f"dout = {_text(d2)}", "prelu", d2, x=x2, a=a2),
+        _gate_case(f"x = {_text(x3)} (integer values, {zeros(x3)} zeros), a = "
+                   f"{_text(a3)} of shape (4,) (a slope above 1 and one below 0), "
+                   f"dout = {_text(d3)}", "prelu", d3, x=x3, a=a3),
     ]
 
 
@@ -331,21 +345,30 @@ PRELU_MISTAKES = [
 
 # =================================================== softmax cross-entropy
 
-def _ce_cases() -> list[Case]:
-    rng = np.random.default_rng(0)
-    s1, y1 = rng.normal(size=(4, 5)), rng.integers(0, 5, size=4)
-    rng = np.random.default_rng(1)
-    s2, y2 = rng.normal(size=(3, 4)) * 1000, rng.integers(0, 4, size=3)
-    rng = np.random.default_rng(2)
+def _ce_cases(seed: int) -> list[Case]:
+    rng = _rng(seed, 0)
+    s1, y1 = _tenths(rng, -30, 30, (4, 5)), rng.integers(0, 5, size=4)
+    # rows around +1000 and -1000 (one of each at least), spread by halves
+    rng = _rng(seed, 1)
+    signs = np.concatenate([[1.0, -1.0], rng.choice([-1.0, 1.0], size=1)])
+    centre = rng.permutation(signs) * rng.integers(700, 1001, size=3)
+    s2 = centre[:, None] + rng.integers(-4, 5, size=(3, 4)) / 2
+    y2 = rng.integers(0, 4, size=3)
+    # integer values in [-1, 1]; at least two rows whose maximum is tied
+    rng = _rng(seed, 2)
     s3, y3 = _ints(rng, -1, 1, (6, 3)), rng.integers(0, 3, size=6)
-
-    def case(label, s, y):
-        return _loss_case("softmax_cross_entropy", label, (s, y))
+    for n in rng.choice(6, size=2, replace=False):
+        j, k = rng.choice(3, size=2, replace=False)
+        s3[n, k] = s3[n, j] = s3[n].max()
+    tied = int(sum((row == row.max()).sum() > 1 for row in s3))
     return [
-        case("scores of shape (4, 5), seed 0", s1, y1),
-        case("scores ~ +-1000 of shape (3, 4), seed 1", s2, y2),
-        case("scores of shape (6, 3) with integer values in [-1, 1] (ties "
-             "within rows), seed 2", s3, y3),
+        _loss_case(f"scores = {_text(s1)}, y = {_text(y1)}", "softmax_cross_entropy",
+                   scores=s1, y=y1),
+        _loss_case(f"scores around +-1000 of shape (3, 4) = {_text(s2)}, y = "
+                   f"{_text(y2)}", "softmax_cross_entropy", scores=s2, y=y2),
+        _loss_case(f"scores = {_text(s3)} (integer values, {tied} rows whose maximum "
+                   f"is tied), y = {_text(y3)}", "softmax_cross_entropy",
+                   scores=s3, y=y3),
     ]
 
 
@@ -401,33 +424,60 @@ CE_MISTAKES = [
 
 # ============================================================== hinge loss
 
-def _svm_cases() -> list[Case]:
-    def kinks(s, y, margin):
-        rows = np.arange(len(y))
-        m = s - s[rows, y][:, None] + margin
-        m[rows, y] = 1.0  # not a term of the loss
-        return int((m == 0).sum())
+def _terms(s: np.ndarray, y: np.ndarray, margin: float) -> np.ndarray:
+    """Every hinge term s[n, j] - s[n, y_n] + margin; nan where j == y_n."""
+    rows = np.arange(len(y))
+    m = s - s[rows, y][:, None] + margin
+    m[rows, y] = np.nan
+    return m
 
-    rng = np.random.default_rng(0)
-    s1, y1 = _ints(rng, -2, 2, (4, 5)), rng.integers(0, 5, size=4)
-    rng = np.random.default_rng(2)
-    s2, y2 = _ints(rng, -3, 3, (6, 4)), rng.integers(0, 4, size=6)
-    rng = np.random.default_rng(1)
-    s3, y3 = rng.normal(size=(5, 3)), rng.integers(0, 3, size=5)
-    rng = np.random.default_rng(3)
-    s4, y4 = rng.normal(size=(3, 4)) * 1000, rng.integers(0, 4, size=3)
 
-    def case(label, s, y, margin):
-        return _loss_case("svm_loss", label, (s, y, margin))
+def _kinks(s, y, margin) -> int:
+    return int((_terms(s, y, margin) == 0).sum())
+
+
+def _with_kinks(rng, low: int, high: int, shape: tuple, margin: float, k: int):
+    """Integer scores and labels with at least ``k`` terms exactly at the
+    kink, placed in distinct rows: s[n, j] = s[n, y_n] - margin."""
+    s, y = _ints(rng, low, high, shape), rng.integers(0, shape[1], size=shape[0])
+    for n in rng.choice(shape[0], size=k, replace=False):
+        j = rng.choice([c for c in range(shape[1]) if c != y[n]])
+        s[n, j] = s[n, y[n]] - margin
+    return s, y
+
+
+def _away_from_kinks(draw: Callable[[], tuple], margin: float, gap: float):
+    """Scores and labels from ``draw()`` whose terms are all at least
+    ``gap`` from the kink (drawn again until they are): rounding then
+    cannot decide which terms are active."""
+    while True:
+        s, y = draw()
+        terms = _terms(s, y, margin)
+        if np.nanmin(np.abs(terms)) >= gap:
+            return s, y
+
+
+def _svm_cases(seed: int) -> list[Case]:
+    rng = _rng(seed, 0)
+    s1, y1 = _with_kinks(rng, -2, 2, (4, 5), 1.0, 2)
+    rng = _rng(seed, 1)
+    s2, y2 = _with_kinks(rng, -3, 3, (6, 4), 2.0, 3)
+    rng = _rng(seed, 2)
+    s3, y3 = _away_from_kinks(lambda: (rng.integers(-200, 201, size=(5, 3)) / 100,
+                                       rng.integers(0, 3, size=5)), 0.5, 1e-3)
+    rng = _rng(seed, 3)
+    s4, y4 = _away_from_kinks(lambda: (_around_1000(rng, (3, 4)),
+                                       rng.integers(0, 4, size=3)), 1.0, 0.5)
+
+    def case(s, y, margin, note, kinks=False):
+        at = f", {_kinks(s, y, margin)} terms exactly at the kink" if kinks else ""
+        return _loss_case(f"scores = {_text(s)}{note}, y = {_text(y)}, margin "
+                          f"{margin:g}{at}", "svm_loss", scores=s, y=y, margin=margin)
     return [
-        case(f"scores of shape (4, 5) with integer values in [-2, 2], margin "
-             f"1, {kinks(s1, y1, 1.0)} terms exactly at the kink, seed 0",
-             s1, y1, 1.0),
-        case(f"scores of shape (6, 4) with integer values in [-3, 3], margin "
-             f"2, {kinks(s2, y2, 2.0)} terms exactly at the kink, seed 2",
-             s2, y2, 2.0),
-        case("scores of shape (5, 3), margin 0.5, seed 1", s3, y3, 0.5),
-        case("scores ~ +-1000 of shape (3, 4), margin 1, seed 3", s4, y4, 1.0),
+        case(s1, y1, 1.0, " (integer values)", kinks=True),
+        case(s2, y2, 2.0, " (integer values)", kinks=True),
+        case(s3, y3, 0.5, ""),
+        case(s4, y4, 1.0, " (around +-1000)"),
     ]
 
 
@@ -486,15 +536,20 @@ SVM_MISTAKES = [
 
 
 GRADED: dict[str, Graded] = {
-    "max_gate": Graded("max_gate", (ref.max_forward, ref.max_backward),
-                       _max_cases, tuple(MAX_MISTAKES)),
-    "sigmoid": Graded("sigmoid", (ref.sigmoid_forward, ref.sigmoid_backward),
-                      _sigmoid_cases, tuple(SIGMOID_MISTAKES),
-                      allow_float32=True),  # activations are often float32
-    "prelu": Graded("prelu", (ref.prelu_forward, ref.prelu_backward),
-                    _prelu_cases, tuple(PRELU_MISTAKES)),
-    "softmax_cross_entropy": Graded("softmax_cross_entropy",
-                                    ref.softmax_cross_entropy, _ce_cases,
-                                    tuple(CE_MISTAKES)),
-    "svm_loss": Graded("svm_loss", ref.svm_loss, _svm_cases, tuple(SVM_MISTAKES)),
+    "max_gate": Graded(
+        "max_gate", (ref.max_forward, ref.max_backward), _max_cases,
+        names=("max_forward", "max_backward"), mistakes=tuple(MAX_MISTAKES)),
+    "sigmoid": Graded(
+        "sigmoid", (ref.sigmoid_forward, ref.sigmoid_backward), _sigmoid_cases,
+        names=("sigmoid_forward", "sigmoid_backward"), mistakes=tuple(SIGMOID_MISTAKES),
+        allow_float32=True),  # activations are often float32
+    "prelu": Graded(
+        "prelu", (ref.prelu_forward, ref.prelu_backward), _prelu_cases,
+        names=("prelu_forward", "prelu_backward"), mistakes=tuple(PRELU_MISTAKES)),
+    "softmax_cross_entropy": Graded(
+        "softmax_cross_entropy", ref.softmax_cross_entropy, _ce_cases,
+        names=("softmax_cross_entropy",), mistakes=tuple(CE_MISTAKES)),
+    "svm_loss": Graded(
+        "svm_loss", ref.svm_loss, _svm_cases, names=("svm_loss",),
+        mistakes=tuple(SVM_MISTAKES)),
 }
