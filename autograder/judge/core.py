@@ -158,7 +158,7 @@ def flatten(name: str, value: Any) -> list[tuple[str, Any]]:
 
 def _is_numeric_list(value) -> bool:
     return isinstance(value, list) and all(
-        isinstance(v, (int, float, np.number)) for v in value)
+        isinstance(v, (int, float, np.number, np.bool_)) for v in value)
 
 
 def compare_outputs(graded: Graded, case: Case, got: Outputs,

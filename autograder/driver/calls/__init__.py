@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from ..errors import Refusal
 
-__all__ = ["lookup", "run", "Refusal", "returned", "copied"]
+__all__ = ["lookup", "run", "Refusal", "returned", "copied", "state_fields"]
 
 
 def lookup(name: str) -> Callable[..., dict]:
@@ -75,3 +75,15 @@ def copied(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(copied(v) for v in value)
     return value
+
+
+def state_fields(state: Any, name: str = "state") -> dict[str, Any]:
+    """A state as ``{field: value}``: NamedTuple, dict or plain object."""
+    if hasattr(state, "_asdict"):
+        return dict(state._asdict())
+    if isinstance(state, dict):
+        return dict(state)
+    if hasattr(state, "__dict__") and not callable(state):
+        return dict(vars(state))
+    raise Refusal(f"your {name} should be a NamedTuple (as in the skeleton), "
+                  f"got {type(state).__name__}")

@@ -22,8 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import Refusal
-from . import copied, returned
-from .update_rules import state_fields
+from . import copied, returned, state_fields
 
 
 def penalty(pair, *, w, lam) -> dict:

@@ -16,19 +16,7 @@ import numpy as np
 
 from ..errors import Refusal
 from ..problems import gradient
-from . import copied, returned
-
-
-def state_fields(state: Any, name: str = "state") -> dict[str, Any]:
-    """A state as ``{field: value}``: NamedTuple, dict or plain object."""
-    if hasattr(state, "_asdict"):
-        return dict(state._asdict())
-    if isinstance(state, dict):
-        return dict(state)
-    if hasattr(state, "__dict__") and not callable(state):
-        return dict(vars(state))
-    raise Refusal(f"your {name} should be a NamedTuple (as in the skeleton), "
-                  f"got {type(state).__name__}")
+from . import copied, returned, state_fields
 
 
 def start_state(init, w0: np.ndarray, fields: dict[str, Any] | None, name: str) -> Any:
