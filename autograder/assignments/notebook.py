@@ -181,13 +181,21 @@ def helpers_for(module: ModuleType, objects: Sequence[Any], given: set[str]) -> 
 
 def imports_of(module: ModuleType) -> list[str]:
     """The module's top-level imports, ``from __future__`` first, except
-    those of other ``solutions`` modules: in a notebook, those names are
-    defined by cells of their own and the course packages are absent."""
+    relative ones and those of the course's own packages (``solutions``,
+    ``autograder``): in a notebook, those names are defined by cells of
+    their own and the course packages are absent."""
     source = inspect.getsource(module)
     tree = ast.parse(source)
+
+    def ours(node) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            return node.level > 0 or (node.module or "").split(".")[0] in _COURSE_PACKAGES
+        return any(a.name.split(".")[0] in _COURSE_PACKAGES for a in node.names)
     return [_node_source(source, n) for n in tree.body
-            if isinstance(n, (ast.Import, ast.ImportFrom))
-            and not (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("solutions"))]
+            if isinstance(n, (ast.Import, ast.ImportFrom)) and not ours(n)]
+
+
+_COURSE_PACKAGES = ("solutions", "autograder")
 
 
 # ---- cells

@@ -8,11 +8,8 @@ A given cell of the notebook defines all four before the first check.
 """
 import numpy as np
 
-# Not a top-level import: a given cell copies the top-level imports of the
-# module of what it gives (here loss_errors), and in a notebook, where the
-# helpers come from the given cell itself, a relative import cannot run.
-if __package__:
-    from .helpers import backward_errors, numerical_gradient, relative_error
+from autograder.assignments.visible.helpers import (backward_errors, numerical_gradient,
+                                                    relative_error)
 
 
 def loss_errors(loss_fn, scores, *args):
