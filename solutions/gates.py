@@ -250,7 +250,8 @@ def prelu_backward(dout: ArrayLike, cache: tuple) -> Grads2:
     dout = _dout(dout, x.shape, "prelu")
     on = x > 0
     dx = np.where(on, dout, a * dout)
-    da = _unbroadcast(np.where(on, 0.0, dout * x), a.shape)
+    # every position that shares a slope adds its share: one row per slope
+    da = np.where(on, 0.0, dout * x).reshape(-1, a.size).sum(axis=0).reshape(a.shape)
     return dx, da
 
 

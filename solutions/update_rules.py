@@ -288,8 +288,15 @@ def adam_step(w: np.ndarray, g: np.ndarray, state: AdamState, *,
     """
     w, g = _checked(w, g, lr, state.m, state.v)
     _nonneg("weight_decay", weight_decay)
-    d, state = _adam_direction(g + weight_decay * w, state, b1, b2, eps)
-    return w - lr * d, state
+    _in_unit("b1", b1)
+    _in_unit("b2", b2)
+    _nonneg("eps", eps)
+    g = g + weight_decay * w
+    t = state.t + 1
+    m = b1 * state.m + (1 - b1) * g
+    v = b2 * state.v + (1 - b2) * g * g
+    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), AdamState(t, m, v)
 
 
 def adamw_init(w: np.ndarray) -> AdamState:
@@ -305,12 +312,14 @@ def adamw_step(w: np.ndarray, g: np.ndarray, state: AdamState, *,
 
     The decay uses the old w and is not rescaled by Adam's denominator,
     unlike L2 in the gradient (adam_step's weight_decay), which large
-    v_hat would weaken. Same order as torch.optim.AdamW.
+    v_hat would weaken. Same order as torch.optim.AdamW: the Adam step
+    (without L2) moves w by -lr m_hat / (sqrt(v_hat) + eps), and the
+    decay -lr wd w of the old w is added to that.
     """
     w, g = _checked(w, g, lr, state.m, state.v)
     _nonneg("weight_decay", weight_decay)
-    d, state = _adam_direction(g, state, b1, b2, eps)
-    return w - lr * weight_decay * w - lr * d, state
+    w_adam, state = adam_step(w, g, state, lr=lr, b1=b1, b2=b2, eps=eps)
+    return w_adam - lr * weight_decay * w, state
 
 
 class SwatsState(NamedTuple):

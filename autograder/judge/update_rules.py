@@ -332,5 +332,7 @@ GRADED: dict[str, Graded] = {
     "adamw": _graded("adamw", ADAMW_MISTAKES,
                      [dict(h, weight_decay=wd) for h, wd in zip(_ADAM_HYPER, (0.05, 0.1, 0.02))],
                      {"quadratic": 0.1, "rosenbrock": 0.02},
-                     uses=("adam_init",)),  # the skeleton's adamw_init returns adam_init(w)
+                     # the reference's adamw_init is adam_init(w), and its step
+                     # is Adam's step from the decayed weights
+                     uses=("adam_init", "adam_step")),
 }

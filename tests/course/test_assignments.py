@@ -30,7 +30,7 @@ CONCEPTS = available()
 # A mistake typed into an answer cell, per assignment: (cell, text, typed
 # instead, words of the cause the feedback must name).
 TYPED = {
-    "update_rules": ("adam_init", "_adam_direction(g + weight_decay * w,", "_adam_direction(g,",
+    "update_rules": ("adam_init", "    g = g + weight_decay * w\n", "    g = g  # (no decay)\n",
                      "weight_decay is ignored"),
 }
 

@@ -37,7 +37,7 @@ def populate(course: pathlib.Path) -> list[str]:
         "empty": release,
         "no-adam": fill(release, dict(sol, adam_init=skeleton["adam_init"])),
         "no-decay": fill(release, dict(sol, adam_init=sol["adam_init"].replace(
-            "_adam_direction(g + weight_decay * w,", "_adam_direction(g,"))),
+            "    g = g + weight_decay * w\n", "    g = g  # (no decay)\n"))),
     }
     names = []
     for i in range(3):
