@@ -352,8 +352,10 @@ def test_feedback_is_safe_and_leaks_nothing(batch):
         text = page.read_text()
         student = page.parts[-3]
         assert len(text) < 8 << 20, f"{student}: feedback of {len(text)} bytes"
-        for bad in ("<script>alert", "onerror=alert", "BEGIN HIDDEN TESTS", "hidden_check(",
-                    SECRET, "autograder/judge", "KeyboardInterrupt"):
+        # (the driver's own source, which a sandbox may read and print, is no
+        # secret; the hidden lines of the source's test cells are)
+        for bad in ("<script>alert", "onerror=alert", "BEGIN HIDDEN TESTS",
+                    "_ = hidden_check(", SECRET, "autograder/judge", "KeyboardInterrupt"):
             assert bad not in text, f"{student}: {bad!r} in the feedback"
         if not student.startswith("honest") and total(batch["course"], student) == 0:
             leaked = [ln for ln in solution_lines if ln in text]
