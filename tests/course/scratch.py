@@ -118,6 +118,28 @@ def feedback_html(course: pathlib.Path, name: str, student: str) -> str:
     return (course / "course" / "feedback" / student / name / f"{name}.html").read_text()
 
 
+def page_text(page: str) -> str:
+    """What a reader of an HTML page sees: tags removed (code is split into
+    highlighting spans), entities decoded."""
+    import html
+    import re
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def hidden_lines(course: pathlib.Path, name: str) -> list[str]:
+    """The hidden-test lines of the source's test cells."""
+    lines, inside = [], False
+    for cell in notebook(course, "exercises", name)["cells"]:
+        for line in "".join(cell["source"]).splitlines():
+            if line.strip() == "### BEGIN HIDDEN TESTS":
+                inside = True
+            elif line.strip() == "### END HIDDEN TESTS":
+                inside = False
+            elif inside and line.strip():
+                lines.append(line.strip())
+    return lines
+
+
 def tree_digest(*folders: pathlib.Path, skip: tuple[str, ...] = ("__pycache__",)) -> dict:
     """relative path -> sha256 of every file under ``folders``."""
     out = {}

@@ -22,8 +22,8 @@ import pytest
 from autograder.assignments import available, load
 from autograder.assignments.notebook import (BEGIN, END, Solution, class_with_markers,
                                              function_with_markers)
-from scratch import (ROOT, cli, feedback_html, fill, make_course, notebook, result, scores,
-                     solution_cells, submit)
+from scratch import (ROOT, cli, feedback_html, fill, hidden_lines, make_course, notebook,
+                     page_text, result, scores, solution_cells, submit)
 
 CONCEPTS = available()
 
@@ -135,9 +135,11 @@ def test_deleted_test_cells_are_restored_and_graded(graded_course):
 
 def test_feedback_shows_messages_never_hidden_test_code(graded_course):
     c = graded_course
+    hidden = hidden_lines(c["course"], c["name"])
+    assert hidden
     for folder in (c["course"] / "course" / "feedback").iterdir():
-        text = (folder / c["name"] / f"{c['name']}.html").read_text()
-        for secret in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "hidden_check("):
+        text = page_text((folder / c["name"] / f"{c['name']}.html").read_text())
+        for secret in ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS", *hidden]:
             assert secret not in text, f"{folder.name}: feedback contains {secret!r}"
 
 

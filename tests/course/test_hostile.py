@@ -21,8 +21,8 @@ import time
 import pytest
 
 from autograder.course.sandbox import leftovers
-from scratch import (ROOT, cli, code_cell, feedback_html, fill, make_course, notebook,
-                     result, scores, solution_cells, submit, tree_digest)
+from scratch import (ROOT, cli, code_cell, feedback_html, fill, hidden_lines, make_course,
+                     notebook, page_text, result, scores, solution_cells, submit, tree_digest)
 
 NAME = "04_update_rules"
 FULL = 20.0
@@ -348,17 +348,22 @@ def test_feedback_is_safe_and_leaks_nothing(batch):
     solution_lines = [ln.strip() for src in solution_cells(batch["course"], NAME).values()
                       for ln in src.split("### BEGIN SOLUTION")[-1].splitlines()
                       if len(ln.strip()) > 25 and not ln.strip().startswith("#")]
+    hidden = [ln for ln in hidden_lines(batch["course"], NAME) if "hidden_check(" in ln]
+    assert hidden
     for page in folder.glob(f"*/{NAME}/{NAME}.html"):
-        text = page.read_text()
+        raw = page.read_text()
+        text = page_text(raw)
         student = page.parts[-3]
-        assert len(text) < 8 << 20, f"{student}: feedback of {len(text)} bytes"
+        assert len(raw) < 8 << 20, f"{student}: feedback of {len(raw)} bytes"
+        for bad in ("<script>alert", "onerror=alert", "<svg"):
+            assert bad not in raw, f"{student}: {bad!r} in the feedback's HTML"
         # (the driver's own source, which a sandbox may read and print, is no
         # secret; the hidden lines of the source's test cells are)
-        for bad in ("<script>alert", "onerror=alert", "BEGIN HIDDEN TESTS",
-                    "_ = hidden_check(", SECRET, "autograder/judge", "KeyboardInterrupt"):
+        for bad in ["BEGIN HIDDEN TESTS", SECRET, "autograder/judge", "KeyboardInterrupt",
+                    *hidden]:
             assert bad not in text, f"{student}: {bad!r} in the feedback"
         if not student.startswith("honest") and total(batch["course"], student) == 0:
-            leaked = [ln for ln in solution_lines if ln in text]
+            leaked = [ln for ln in solution_lines if ln in text]  # (tags removed above)
             assert not leaked, f"{student}: solution lines in the feedback: {leaked[:3]}"
 
 
