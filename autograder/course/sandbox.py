@@ -206,7 +206,7 @@ class Sandbox:
                 "--ro-bind", str(rt.site), str(INSIDE / "site"),
                 "--ro-bind", str(rt.lib), str(INSIDE / "lib"),
                 "--proc", "/proc", "--dev", "/dev",
-                "--size", str(16 << 20), "--tmpfs", "/tmp",
+                "--size", str(16 << 20), "--perms", "1777", "--tmpfs", "/tmp",
                 "--size", str(lim.scratch_mb << 20), "--perms", "0777", "--tmpfs", SCRATCH,
                 "--chdir", SCRATCH, "--clearenv"]
         for k, v in env.items():
@@ -349,8 +349,26 @@ def processes_of(uid: int) -> list[int]:
 
 
 def leftovers() -> list[int]:
-    """PIDs of processes of any sandbox slot's user (none once grading ends)."""
-    return [pid for uid in range(FIRST_UID, FIRST_UID + SLOTS) for pid in processes_of(uid)]
+    """PIDs of processes still running as the user of a slot that no
+    sandbox holds: what a sandbox left behind (none, if all is well).
+    Slots in use by sandboxes running now are not looked at."""
+    found = []
+    if not _Slot.folder.is_dir():
+        return found
+    for index in range(SLOTS):
+        path = _Slot.folder / f"{index}.lock"
+        if not path.exists():
+            continue
+        with open(path, "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a sandbox is using this slot
+            try:
+                found += processes_of(FIRST_UID + index)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    return found
 
 
 # ---------------------------------------------------------------- cgroups
