@@ -1,43 +1,52 @@
 """Checks and known mistakes for the learning-rate schedules of chapter 5.
 
-A schedule is graded as the student's function ``f(t, *, hyper)``. Each
-case evaluates it at every step t = 0, 1, ..., end of a short range that
-holds each boundary and its neighbours (the drops of a step decay, the end
-of the warm-up, ``total``, steps past the end), for one set of non-default
-hyperparameters, and returns the rates as one array ``lr`` whose leading
-axis is t, so a failure names the first wrong t. Because the range starts
-at 0 and has no gaps, the index along that axis IS the step t.
+A schedule is graded as the student's function ``f(t, **hyper)`` through
+the call ``annealing.schedule`` (autograder/driver/calls/annealing.py),
+which asks it for every step t = 0..end of a short range three times: in
+order, in reverse order and in a shuffled order given as data. The range
+holds each boundary and its neighbours (the drops of a step decay, the
+end of the warm-up, ``total``, steps past the end); those are fixed, and
+the hyperparameters (rates, factors, floors) are drawn from the grading
+run's seed, one generator per case, on a grid of round numbers so that
+the label states them exactly. The rates compared are one array ``lr``
+whose leading axis is t: the range starts at 0 and has no gaps, so the
+index along that axis IS the step t, and a failure names the first wrong t.
 
-Inside each case two properties are checked before the values:
+Before the values, each case's ``prepare`` applies two rules to the raw
+answers:
 
-- purity: the range is evaluated again in reverse and in shuffled order;
-  a schedule that keeps a counter between calls (or any other state)
-  answers differently and is told so in a sentence of its own;
+- purity: the rates asked for in reverse and in shuffled order must be
+  those asked for in order; a schedule that keeps a counter between calls
+  (or any other state) answers differently and is told so in a sentence
+  of its own;
 - shape: a decay never rises, and a warm-up never falls before its end.
   When a student's rates break that rule while staying plausible (finite,
-  between 0 and the peak rate), the sentence says where they rise; the
-  first wrong t and the known mistake that reproduces them, if any, follow.
-  A failure found here is raised by the case itself, so its diagnosis is
-  computed here too, from the raw rates of the catalogue.
+  between 0 and the peak rate), the sentence says where they rise, then
+  gives the first wrong t; the known mistake that reproduces the raw
+  answers, if any, is named by core.diagnose.
 
 Reduce-on-plateau is graded as the pair ``(plateau_init, plateau_step)``
-fed a scripted metric sequence; the case stacks the lr and every state
-field after each epoch (leading axis "step"), so a wrong counter shows even
-on an epoch where the lr happens to be right.
+fed a scripted metric sequence (``annealing.plateau``); the lr and every
+state field after each epoch are stacked (leading axis "step"), so a wrong
+counter shows even on an epoch where the lr happens to be right. A script
+is fixed in shape (which epochs improve, when the rate is cut, which cut
+meets min_lr); the seed scales its metrics and draws the starting rate and
+the factor, with min_lr placed between the last two rates it separates.
 """
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
-from autograder.judge.compare import check_value, relative_errors
+from autograder.judge.compare import check_value, relative_errors, wire_type
 from autograder.judge.core import Case, Graded, Mistake, Outputs
-from autograder.judge.feedback import CheckFailure, fmt_number
+from autograder.judge.feedback import CheckFailure, fmt_number, fmt_shape
 from autograder.judge.tolerances import tolerance
 from solutions import annealing as ref
 
@@ -45,26 +54,31 @@ TOL = "schedule"
 PLATEAU_FIELDS = ("lr", "best", "bad_epochs", "cooldown_left")
 
 
-# ------------------------------------------------- evaluating a schedule
+def _rng(seed: int, part: int, n: int) -> np.random.Generator:
+    """The generator of case ``n`` of one graded part in a grading run."""
+    return np.random.default_rng([seed, part, n])
 
-@dataclass(frozen=True)
-class Grid:
-    """One set of hyperparameters and the steps t = 0..end to evaluate."""
-    hyper: dict
-    end: int
-    note: str = ""  # where the boundaries are, for the label
 
-    @property
-    def ts(self) -> list[int]:
-        return list(range(self.end + 1))
+def _grid(rng: np.random.Generator, low: int, high: int, unit: float) -> float:
+    """A number drawn from low*unit, (low + 1)*unit, ..., high*unit, written
+    as a division so that it is the round number its label shows."""
+    return int(rng.integers(low, high + 1)) / round(1 / unit)
 
-    def label(self) -> str:
-        hyper = ", ".join(f"{k}={v:g}" for k, v in self.hyper.items())
-        return f"t = 0..{self.end}, {hyper}" + (f"; {self.note}" if self.note else "")
 
+def _sig(x: float, digits: int = 3) -> float:
+    """``x`` rounded to a few significant digits (a number a label states)."""
+    return float(f"{x:.{digits}g}")
+
+
+def _text(hyper: dict) -> str:
+    return ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v:g}"
+                     for k, v in hyper.items())
+
+
+# ------------------------------------------------- rules on a schedule's rates
 
 def _number(value: Any, name: str, t: int, where: str) -> float:
-    """A schedule's return value as a float, or a sentence saying what it is."""
+    """A schedule's answer as a float, or a sentence saying what it is."""
     at = f"at t={t} ({where})"
     if value is None:
         raise CheckFailure(f"your {name} returned None {at}: is a return "
@@ -73,8 +87,8 @@ def _number(value: Any, name: str, t: int, where: str) -> float:
         value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(
             value, (numbers.Real, np.integer, np.floating)):
-        what = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
-                else type(value).__name__)
+        what = (f"an array of shape {fmt_shape(value.shape)}"
+                if isinstance(value, np.ndarray) else wire_type(value))
         raise CheckFailure(f"your {name} should return a single number, got "
                            f"{what} {at}")
     if isinstance(value, np.floating) and value.dtype != np.float64:
@@ -83,36 +97,28 @@ def _number(value: Any, name: str, t: int, where: str) -> float:
     return float(value)
 
 
-def _evaluate(fn: Callable, grid: Grid, ts: Sequence[int], name: str,
-             where: str) -> dict[int, float]:
-    """``{t: fn(t, **hyper)}`` in the order of ``ts``; errors become sentences."""
-    values = {}
-    for t in ts:
-        try:
-            out = fn(t, **dict(grid.hyper))  # a fresh dict: fn may edit it
-        except CheckFailure:
-            raise
-        except Exception as err:  # the student's code may raise anything
-            raise CheckFailure(f"your {name} raised {type(err).__name__}: "
-                               f"{err} at t={t} ({where})") from None
-        values[t] = _number(out, name, t, where)
-    return values
+def _answers(out: Outputs, key: str, n: int, name: str, where: str) -> np.ndarray:
+    """The answers for t = 0..n-1 under ``key`` as floats."""
+    values = out.get(key) if isinstance(out, dict) else None
+    if not isinstance(values, list) or len(values) != n:
+        raise CheckFailure(f"the answers of your {name} could not be read ({where})")
+    return np.array([_number(v, name, t, where) for t, v in enumerate(values)])
 
 
-def _check_pure(first: dict[int, float], again: dict[int, float], how: str,
-                name: str, where: str) -> None:
+def _check_pure(first: np.ndarray, again: np.ndarray, how: str, name: str,
+                where: str) -> None:
     """A pure schedule gives the same rate for a t whatever came before."""
     tol = tolerance(TOL)
-    for t in sorted(first):
-        a, b = first[t], again[t]
-        if relative_errors(np.float64(a), np.float64(b), tol.floor) > tol.rtol:
-            raise CheckFailure(
-                f"your {name} is not a pure function of t: at t={t} it "
-                f"returned {fmt_number(a)} when called for t = 0, 1, 2, ... "
-                f"in turn and {fmt_number(b)} when called again in {how} "
-                f"order ({where}); compute the rate from t and the "
-                f"hyperparameters alone, keeping no counter or other value "
-                f"between calls")
+    off = np.flatnonzero(relative_errors(first, again, tol.floor) > tol.rtol)
+    if off.size:
+        t = int(off[0])
+        raise CheckFailure(
+            f"your {name} is not a pure function of t: at t={t} it "
+            f"returned {fmt_number(first[t])} when called for t = 0, 1, 2, ... "
+            f"in turn and {fmt_number(again[t])} when called again in {how} "
+            f"order ({where}); compute the rate from t and the "
+            f"hyperparameters alone, keeping no counter or other value "
+            f"between calls")
 
 
 def _first_violation(lr: np.ndarray, peak_at: int) -> tuple[int, str] | None:
@@ -129,23 +135,7 @@ def _first_violation(lr: np.ndarray, peak_at: int) -> tuple[int, str] | None:
     return None
 
 
-def _matching(mistakes: Sequence[Mistake], grid: Grid, lr: np.ndarray) -> Mistake | None:
-    """The first catalogued schedule whose rates on ``grid`` equal ``lr``."""
-    tol = tolerance(TOL)
-    for mistake in mistakes:
-        try:
-            with np.errstate(all="ignore"):
-                out = np.array([float(mistake.impl(t, **dict(grid.hyper)))
-                                for t in grid.ts])
-        except Exception:
-            continue
-        if not (relative_errors(lr, out, tol.floor) > tol.rtol).any():
-            return mistake
-    return None
-
-
-def _check_shape(lr: np.ndarray, expected: np.ndarray, peak_at: int,
-                 mistakes: Sequence[Mistake], grid: Grid, name: str,
+def _check_shape(lr: np.ndarray, expected: np.ndarray, peak_at: int, name: str,
                  where: str) -> None:
     """Say so when plausible rates rise during a decay or fall in a warm-up.
 
@@ -174,55 +164,78 @@ def _check_shape(lr: np.ndarray, expected: np.ndarray, peak_at: int,
         first = ""
     except CheckFailure as fail:
         first = f"; first wrong value: {fail.message}"
-    mistake = _matching(mistakes, grid, lr)
     raise CheckFailure(
         f"your {name} is {what}: it {how} from {fmt_number(lr[t])} at t={t} "
-        f"to {fmt_number(lr[t + 1])} at t={t + 1}, and {rule} ({where}){first}",
-        diagnosis=mistake.hint if mistake else None)
+        f"to {fmt_number(lr[t + 1])} at t={t + 1}, and {rule} ({where}){first}")
 
 
-def _schedule_case(name: str, reference: Callable, grid: Grid, seed: int,
-                   peak_at: Callable[[dict], int],
-                   mistakes: Sequence[Mistake]) -> Case:
-    label = grid.label()
+# ------------------------------------------------- a schedule's cases
+
+@dataclass(frozen=True)
+class Plan:
+    """The fixed structure of one schedule case: the last step ``end``, the
+    boundaries (``fixed`` hyperparameters) and how the others are drawn."""
+    end: int
+    fixed: dict
+    draw: Callable[[np.random.Generator], dict]
+    note: Callable[[dict], str] = lambda hyper: ""
+
+
+def _schedule_case(name: str, call: str, hyper: dict, end: int, shuffled: list[int],
+                   note: str, peak_at: int) -> Case:
+    label = f"t = 0..{end}, {_text(hyper)}" + (f"; {note}" if note else "")
     where = f"{name}, {label}"
+    expected = np.array([float(getattr(ref, name)(t, **hyper)) for t in range(end + 1)])
 
-    def run(impl) -> Outputs:
-        if not callable(impl):
-            raise CheckFailure(f"your {name} should be a function of t, got "
-                               f"{type(impl).__name__}")
-        first = _evaluate(impl, grid, grid.ts, name, where)
-        backward = _evaluate(impl, grid, grid.ts[::-1], name, where)
-        _check_pure(first, backward, "reverse", name, where)
-        order = np.random.default_rng(seed).permutation(grid.end + 1)
-        shuffled = _evaluate(impl, grid, [int(t) for t in order], name, where)
-        _check_pure(first, shuffled, "shuffled", name, where)
-        lr = np.array([first[t] for t in grid.ts])
-        if impl is not reference:
-            expected = np.array([float(reference(t, **grid.hyper)) for t in grid.ts])
-            _check_shape(lr, expected, peak_at(grid.hyper), mistakes, grid, name, where)
+    def prepare(out: Outputs) -> Outputs:
+        lr = _answers(out, "lr", end + 1, name, where)
+        _check_pure(lr, _answers(out, "lr_reversed", end + 1, name, where),
+                    "reverse", name, where)
+        _check_pure(lr, _answers(out, "lr_shuffled", end + 1, name, where),
+                    "shuffled", name, where)
+        _check_shape(lr, expected, peak_at, name, where)
         return {"lr": lr}
-    return Case(label=label, run=run, tol=TOL, leading="t")
+    return Case(label=label, call=call,
+                args={"name": name, "hyper": hyper, "end": end, "shuffled": shuffled},
+                tol=TOL, leading="t", prepare=prepare)
 
 
-def _schedule(name: str, grids: Sequence[Grid], mistakes: list[Mistake],
-              peak_at: Callable[[dict], int] = lambda hyper: 0) -> Graded:
-    """A graded schedule: one case per grid, the reference from solutions."""
-    reference = getattr(ref, name)
-    return Graded(
-        name=name, reference=reference,
-        cases=lambda: [_schedule_case(name, reference, g, seed, peak_at, mistakes)
-                       for seed, g in enumerate(grids)],
-        mistakes=tuple(mistakes))
+def _schedule_cases(name: str, part: int, plans: list[Plan], call: str = "annealing.schedule",
+                    peak_at: Callable[[dict], int] = lambda hyper: 0
+                    ) -> Callable[[int], list[Case]]:
+    """One case per plan: its boundaries, hyperparameters drawn from the seed,
+    and a shuffled order of the steps drawn from the same generator."""
+    order = list(inspect.signature(getattr(ref, name)).parameters)
+
+    def build(seed: int) -> list[Case]:
+        cases = []
+        for n, plan in enumerate(plans):
+            rng = _rng(seed, part, n)
+            drawn = {**plan.draw(rng), **plan.fixed}
+            hyper = {k: drawn[k] for k in order if k in drawn}  # as in the signature
+            shuffled = [int(t) for t in rng.permutation(plan.end + 1)]
+            cases.append(_schedule_case(name, call, hyper, plan.end, shuffled,
+                                        plan.note(hyper), peak_at(hyper)))
+        return cases
+    return build
 
 
 # ============================================================ step decay
 
-STEP_GRIDS = [
-    Grid(dict(lr0=0.3, drop=0.5, every=5), 16, "drops due at t = 5, 10, 15"),
-    Grid(dict(lr0=0.8, drop=0.1, every=3), 10, "drops due at t = 3, 6, 9"),
-    Grid(dict(lr0=0.05, drop=0.6, every=4), 13, "drops due at t = 4, 8, 12"),
+def _drops(hyper: dict) -> str:
+    every = hyper["every"]
+    return f"drops due at t = {every}, {2 * every}, {3 * every}"
+
+
+STEP_PLANS = [
+    Plan(16, dict(every=5), lambda r: dict(lr0=_grid(r, 10, 90, 0.01),
+                                           drop=_grid(r, 30, 70, 0.01)), _drops),
+    Plan(10, dict(every=3), lambda r: dict(lr0=_grid(r, 50, 150, 0.01),
+                                           drop=_grid(r, 5, 20, 0.01)), _drops),
+    Plan(13, dict(every=4), lambda r: dict(lr0=_grid(r, 10, 90, 0.001),
+                                           drop=_grid(r, 40, 80, 0.01)), _drops),
 ]
+
 
 STEP_MISTAKES = [
     Mistake("step_off_by_one", "the drops come one step early: the k-th drop "
@@ -250,12 +263,14 @@ STEP_MISTAKES = [
 ]
 
 
+
+
 # ===================================================== exponential decay
 
-EXP_GRIDS = [
-    Grid(dict(lr0=0.5, k=0.1), 12),
-    Grid(dict(lr0=2.0, k=0.35), 10),
-    Grid(dict(lr0=0.01, k=0.02), 15),
+EXP_PLANS = [
+    Plan(12, {}, lambda r: dict(lr0=_grid(r, 10, 90, 0.01), k=_grid(r, 5, 20, 0.01))),
+    Plan(10, {}, lambda r: dict(lr0=_grid(r, 100, 300, 0.01), k=_grid(r, 25, 45, 0.01))),
+    Plan(15, {}, lambda r: dict(lr0=_grid(r, 5, 50, 0.001), k=_grid(r, 20, 50, 0.001))),
 ]
 
 EXP_MISTAKES = [
@@ -280,12 +295,20 @@ EXP_MISTAKES = [
 ]
 
 
+
+
 # ==================================================== inverse time decay
 
-INV_GRIDS = [
-    Grid(dict(lr0=0.5, k=0.5), 12),
-    Grid(dict(lr0=1.0, k=2.0), 8),
-    Grid(dict(lr0=0.1, k=0.05), 24, "1 - k t reaches 0 at t = 20"),
+def _past_one(hyper: dict) -> str:
+    """Where k t passes 1 (a linear decay 1 - k t turns negative there)."""
+    return f"k t > 1 from t = {math.floor(1 / hyper['k']) + 1}"
+
+
+INV_PLANS = [
+    Plan(12, {}, lambda r: dict(lr0=_grid(r, 10, 90, 0.01), k=_grid(r, 30, 70, 0.01))),
+    Plan(8, {}, lambda r: dict(lr0=_grid(r, 50, 150, 0.01), k=_grid(r, 150, 300, 0.01))),
+    Plan(24, {}, lambda r: dict(lr0=_grid(r, 5, 50, 0.001), k=_grid(r, 5, 8, 0.01)),
+         _past_one),
 ]
 
 INV_MISTAKES = [
@@ -311,14 +334,21 @@ INV_MISTAKES = [
 ]
 
 
+
 # ================================================================ cosine
 
-COS_GRIDS = [
-    Grid(dict(lr0=0.1, total=10, lr_min=0.001), 13, "lr_min from t = 10"),
-    Grid(dict(lr0=1.0, total=7, lr_min=0.2), 10, "lr_min from t = 7"),
-    Grid(dict(lr0=0.5, total=25, lr_min=0.0), 28, "lr_min from t = 25"),
-]
+def _floor_from(hyper: dict) -> str:
+    return f"lr_min from t = {hyper['total']}"
 
+
+COS_PLANS = [
+    Plan(13, dict(total=10), lambda r: dict(lr0=_grid(r, 5, 20, 0.01),
+                                            lr_min=_grid(r, 1, 9, 0.001)), _floor_from),
+    Plan(10, dict(total=7), lambda r: dict(lr0=_grid(r, 50, 150, 0.01),
+                                           lr_min=_grid(r, 10, 40, 0.01)), _floor_from),
+    Plan(28, dict(total=25), lambda r: dict(lr0=_grid(r, 20, 80, 0.01), lr_min=0.0),
+         _floor_from),
+]
 
 def _cosine_with(phase: Callable[[int, int], float] = lambda t, n: math.pi * min(t, n) / n,
                  half: Callable[[float], float] = lambda c: (1 + c) / 2,
@@ -353,17 +383,24 @@ COS_MISTAKES = [
 ]
 
 
+
+
 # ==================================================== warm-up then cosine
 
-WARM_GRIDS = [
-    Grid(dict(lr0=0.1, warmup=4, total=12, lr_min=0.001), 15,
-         "warm-up ends at t = 4, lr_min from t = 12"),
-    Grid(dict(lr0=1.0, warmup=3, total=8, lr_min=0.1), 11,
-         "warm-up ends at t = 3, lr_min from t = 8"),
-    Grid(dict(lr0=0.5, warmup=6, total=20, lr_min=0.0), 23,
-         "warm-up ends at t = 6, lr_min from t = 20"),
-]
+def _warm_ends(hyper: dict) -> str:
+    return f"warm-up ends at t = {hyper['warmup']}, lr_min from t = {hyper['total']}"
 
+
+WARM_PLANS = [
+    Plan(15, dict(warmup=4, total=12), lambda r: dict(lr0=_grid(r, 5, 20, 0.01),
+                                                      lr_min=_grid(r, 1, 9, 0.001)),
+         _warm_ends),
+    Plan(11, dict(warmup=3, total=8), lambda r: dict(lr0=_grid(r, 50, 150, 0.01),
+                                                     lr_min=_grid(r, 5, 30, 0.01)),
+         _warm_ends),
+    Plan(23, dict(warmup=6, total=20), lambda r: dict(lr0=_grid(r, 20, 80, 0.01),
+                                                      lr_min=0.0), _warm_ends),
+]
 
 def _warm(ramp: Callable[..., float] | None = None,
           decay: Callable[..., float] | None = None) -> Callable:
@@ -379,11 +416,29 @@ def _warm(ramp: Callable[..., float] | None = None,
     return schedule
 
 
+def _ramp_from_t_plus_one(schedule, t, *, warmup, start_factor=0.0):
+    """with_warmup whose ramp uses t + 1, so it ends one step early."""
+    if t >= warmup:
+        return float(schedule(t - warmup))
+    return float(schedule(0) * (start_factor + (1 - start_factor) * (t + 1) / warmup))
+
+
+def _warmup_cosine_on(with_warmup: Callable) -> Callable:
+    """The reference's warmup_cosine, written on the given with_warmup."""
+    def warmup_cosine(t, *, lr0, warmup, total, lr_min=0.0):
+        def decay(s):
+            return ref.cosine(s, lr0=lr0, total=total - warmup, lr_min=lr_min)
+        return with_warmup(decay, t, warmup=warmup)
+    return warmup_cosine
+
+
+# A mistake is a warmup_cosine on the reference's with_warmup, or a pair
+# (with_warmup, warmup_cosine) when the mistake is in with_warmup itself.
 WARM_MISTAKES = [
     Mistake("warm_reaches_peak_early", "the warm-up reaches lr0 at t = "
             "warmup - 1 (t + 1 is used); it starts at 0 at t = 0 and reaches "
             "lr0 AT t = warmup",
-            _warm(ramp=lambda t, w, n, lr0: lr0 * (t + 1) / w)),
+            (_ramp_from_t_plus_one, _warmup_cosine_on(_ramp_from_t_plus_one))),
     Mistake("warm_reaches_peak_late", "the warm-up lasts warmup + 1 steps "
             "and reaches lr0 at t = warmup + 1; it reaches lr0 AT t = warmup",
             lambda t, *, lr0, warmup, total, lr_min=0.0: ref.warmup_cosine(
@@ -418,109 +473,96 @@ WARM_MISTAKES = [
 
 @dataclass(frozen=True)
 class Script:
-    """A scripted run of reduce-on-plateau: start rate, metrics, hyperparameters."""
-    lr0: float
+    """A scripted run of reduce-on-plateau: base metrics and the fixed
+    hyperparameters (mode, patience, threshold, cooldown). The seed draws
+    lr0, factor and a scale of the metrics, each on a grid ``(low, high,
+    unit)``; min_lr is placed halfway (in log scale) between the rates after
+    cuts ``clamped_at - 1`` and ``clamped_at``, so that cut ``clamped_at``
+    is clamped at min_lr (0: min_lr stays below every rate of the run)."""
     metrics: tuple[float, ...]
-    hyper: dict
+    fixed: dict
+    lr0s: tuple[int, int, float]
+    factors: tuple[int, int, float]
+    scales: tuple[int, int, float]
+    clamped_at: int
     what: str  # what the metric is, for the label
 
-    def label(self) -> str:
-        hyper = ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v:g}"
-                          for k, v in self.hyper.items())
-        metrics = ", ".join(f"{m:g}" for m in self.metrics)
-        return (f"{len(self.metrics)} epochs of a scripted {self.what}, "
-                f"lr0={self.lr0:g}, {hyper}; metrics {metrics}")
+    def draw(self, rng: np.random.Generator) -> tuple[float, list[float], dict]:
+        lr0, factor = _grid(rng, *self.lr0s), _grid(rng, *self.factors)
+        scale = _grid(rng, *self.scales)
+        metrics = [round(m * scale, 8) for m in self.metrics]
+        cut = self.clamped_at
+        min_lr = _sig(lr0 * factor ** (cut - 0.5)) if cut else _sig(lr0 * factor ** 4)
+        hyper = dict(mode=self.fixed["mode"], factor=factor,
+                     **{k: v for k, v in self.fixed.items() if k != "mode"},
+                     min_lr=min_lr)
+        return lr0, metrics, hyper
 
 
 # Each script mixes clear improvements, improvements smaller than the
 # relative threshold (some larger than the same threshold taken as an
 # absolute one) and runs of bad epochs long enough for several reductions,
 # down to min_lr. Metrics of a few units make the relative threshold
-# (0.01 * 3 = 0.03) and an absolute one (0.01) differ.
+# (0.01 * 3 = 0.03) and an absolute one (0.01) differ; the scales drawn
+# (below 1 where an absolute threshold would otherwise agree) keep that.
 PLATEAU_SCRIPTS = [
-    Script(0.2, (5.0, 4.0, 3.98, 3.97, 3.99, 4.1, 3.0, 2.995, 2.98, 3.1, 3.2,
-                 3.3, 2.9, 2.95, 3.0, 3.05, 3.1, 3.2, 3.3, 3.4),
-           dict(mode="min", factor=0.5, patience=2, threshold=0.01,
-                cooldown=1, min_lr=0.03), "validation loss"),
-    Script(1.0, (0.5, 0.6, 0.61, 0.605, 0.62, 0.59, 0.6, 0.7, 0.69, 0.71,
-                 0.7, 0.68, 0.69, 0.7, 0.65, 0.66, 0.7, 0.71, 0.72),
-           dict(mode="max", factor=0.3, patience=3, threshold=0.02,
-                cooldown=1, min_lr=0.05), "validation accuracy"),
-    Script(0.5, (1.0, 0.9, 0.9, 0.95, 0.91, 0.899, 0.9, 0.91, 0.92, 0.8,
-                 0.85, 0.86, 0.87, 0.88, 0.9),
-           dict(mode="min", factor=0.1, patience=2, threshold=1e-3,
-                cooldown=0, min_lr=1e-3), "validation loss"),
+    Script((5.0, 4.0, 3.98, 3.97, 3.99, 4.1, 3.0, 2.995, 2.98, 3.1, 3.2,
+            3.3, 2.9, 2.95, 3.0, 3.05, 3.1, 3.2, 3.3, 3.4),
+           dict(mode="min", patience=2, threshold=0.01, cooldown=1),
+           lr0s=(10, 50, 0.01), factors=(40, 60, 0.01), scales=(80, 125, 0.01),
+           clamped_at=3, what="validation loss"),
+    Script((0.5, 0.6, 0.61, 0.605, 0.62, 0.59, 0.6, 0.7, 0.69, 0.71,
+            0.7, 0.68, 0.69, 0.7, 0.65, 0.66, 0.7, 0.71, 0.72),
+           dict(mode="max", patience=3, threshold=0.02, cooldown=1),
+           lr0s=(50, 200, 0.01), factors=(20, 40, 0.01), scales=(160, 194, 0.005),
+           clamped_at=0, what="validation accuracy"),
+    Script((1.0, 0.9, 0.9, 0.95, 0.91, 0.899, 0.9, 0.91, 0.92, 0.8,
+            0.85, 0.86, 0.87, 0.88, 0.9),
+           dict(mode="min", patience=2, threshold=1e-3, cooldown=0),
+           lr0s=(20, 80, 0.01), factors=(5, 20, 0.01), scales=(160, 194, 0.005),
+           clamped_at=3, what="validation loss"),
 ]
 
 
-def _call(fn: Callable, name: str, where: str, *args, **kwargs) -> Any:
-    """``fn(*args, **kwargs)``; an exception becomes a sentence naming fn."""
-    try:
-        return fn(*args, **kwargs)
-    except CheckFailure:
-        raise
-    except Exception as err:  # the student's code may raise anything
-        raise CheckFailure(f"your {name} raised {type(err).__name__}: {err} "
-                           f"{where}") from None
+def _plateau_label(lr0: float, metrics: list[float], hyper: dict, what: str) -> str:
+    return (f"{len(metrics)} epochs of a scripted {what}, lr0={lr0:g}, {_text(hyper)}; "
+            f"metrics {', '.join(f'{m:.10g}' for m in metrics)}")
 
 
-def _field(state: Any, field: str) -> Any:
-    """A field of the student's state: NamedTuple, object, dict or 4-tuple."""
-    if isinstance(state, dict):
-        return state.get(field, _MISSING)
-    if hasattr(state, field):
-        return getattr(state, field)
-    if isinstance(state, (tuple, list)) and not hasattr(state, "_fields") \
-            and len(state) == len(PLATEAU_FIELDS):
-        return state[PLATEAU_FIELDS.index(field)]  # in the skeleton's order
-    return _MISSING
+def _state_value(value: Any, field: str, step: int, where: str) -> float:
+    """A field of the student's state as a float, or a sentence on what it is."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if value is None or isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (numbers.Real, np.integer, np.floating)):
+        what = (f"an array of shape {fmt_shape(value.shape)}"
+                if isinstance(value, np.ndarray) else
+                "None" if value is None else f"a {wire_type(value)}")
+        raise CheckFailure(f"the {field} of the state from your plateau_step is "
+                           f"{what} at step {step} ({where}); it should be a number")
+    return float(value)
 
 
-_MISSING = object()
+def _plateau_cases(seed: int) -> list[Case]:
+    return [_plateau_case(script, _rng(seed, 5, n)) for n, script in enumerate(PLATEAU_SCRIPTS)]
 
 
-def _state_row(state: Any, who: str, where: str) -> list[float]:
-    """The lr and counters of a state as floats, or a sentence on what is off."""
-    if state is None:
-        raise CheckFailure(f"your {who} returned None {where}: is a return "
-                           f"statement missing?")
-    row = []
-    for field in PLATEAU_FIELDS:
-        value = _field(state, field)
-        if value is _MISSING:
-            raise CheckFailure(
-                f"your {who} returned a state without the field {field!r} "
-                f"{where}; the state holds {', '.join(PLATEAU_FIELDS)}")
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            value = value[()]
-        if isinstance(value, (bool, np.bool_)) or not isinstance(
-                value, (numbers.Real, np.integer, np.floating)):
-            raise CheckFailure(f"the {field} of the state from your {who} is "
-                               f"{value!r} {where}; it should be a number")
-        row.append(float(value))
-    return row
+def _plateau_case(script: Script, rng: np.random.Generator) -> Case:
+    lr0, metrics, hyper = script.draw(rng)
+    label = _plateau_label(lr0, metrics, hyper, script.what)
+    where = f"plateau_step, {label}"
 
-
-def _plateau_case(script: Script) -> Case:
-    label = script.label()
-    where = f"(plateau_step, {label})"
-
-    def run(impl) -> Outputs:
-        if not (isinstance(impl, (tuple, list)) and len(impl) == 2
-                and all(callable(f) for f in impl)):
-            raise CheckFailure("plateau is graded as the pair (plateau_init, "
-                               "plateau_step) of your two functions")
-        init, step = impl
-        state = _call(init, "plateau_init", where, script.lr0)
-        rows = []
-        for i, metric in enumerate(script.metrics):
-            at = f"at step {i} {where}"
-            state = _call(step, "plateau_step", at, state, metric,
-                          **dict(script.hyper))
-            rows.append(_state_row(state, "plateau_step", at))
-        table = np.array(rows, dtype=np.float64)
+    def prepare(out: Outputs) -> Outputs:
+        columns = [out.get(field) if isinstance(out, dict) else None for field in PLATEAU_FIELDS]
+        if not all(isinstance(c, list) and len(c) == len(metrics) for c in columns):
+            raise CheckFailure(f"the states of your plateau_step could not be read ({where})")
+        table = np.array([[_state_value(c[i], field, i, where)  # step by step, as it ran
+                           for field, c in zip(PLATEAU_FIELDS, columns)]
+                          for i in range(len(metrics))]).reshape(len(metrics), -1)
         return {field: table[:, j] for j, field in enumerate(PLATEAU_FIELDS)}
-    return Case(label=label, run=run, tol=TOL, leading="step")
+    return Case(label=label, call="annealing.plateau",
+                args={"lr0": lr0, "metrics": metrics, "hyper": hyper},
+                tol=TOL, leading="step", prepare=prepare)
 
 
 def _better(metric: float, best: float | None, mode: str, threshold: float,
@@ -599,23 +641,36 @@ PLATEAU_MISTAKES = [
 ]
 
 
+
+
 # ================================================================ graded
 
-def _warmup_of(hyper: dict) -> int:
-    return hyper["warmup"]
+def _schedule(name: str, part: int, plans: list[Plan], mistakes: list[Mistake]) -> Graded:
+    """A graded schedule: one case per plan, the reference from solutions."""
+    return Graded(name=name, reference=getattr(ref, name), names=(name,),
+                  cases=_schedule_cases(name, part, plans), mistakes=tuple(mistakes))
+
+
+def _pair(impl: Any) -> tuple:
+    return impl if isinstance(impl, tuple) else (ref.with_warmup, impl)
 
 
 GRADED: dict[str, Graded] = {
-    "step_decay": _schedule("step_decay", STEP_GRIDS, STEP_MISTAKES),
-    "exponential_decay": _schedule("exponential_decay", EXP_GRIDS, EXP_MISTAKES),
-    "inverse_time_decay": _schedule("inverse_time_decay", INV_GRIDS, INV_MISTAKES),
-    "cosine": _schedule("cosine", COS_GRIDS, COS_MISTAKES),
-    "warmup_cosine": _schedule("warmup_cosine", WARM_GRIDS, WARM_MISTAKES,
-                               peak_at=_warmup_of),
+    "step_decay": _schedule("step_decay", 0, STEP_PLANS, STEP_MISTAKES),
+    "exponential_decay": _schedule("exponential_decay", 1, EXP_PLANS, EXP_MISTAKES),
+    "inverse_time_decay": _schedule("inverse_time_decay", 2, INV_PLANS, INV_MISTAKES),
+    "cosine": _schedule("cosine", 3, COS_PLANS, COS_MISTAKES),
+    # warmup_cosine is written on with_warmup (both the student's) and calls
+    # cosine, which the reference serves while this part is judged
+    "warmup_cosine": Graded(
+        name="warmup_cosine", reference=(ref.with_warmup, ref.warmup_cosine),
+        names=("with_warmup", "warmup_cosine"), uses=("cosine",),
+        cases=_schedule_cases("warmup_cosine", 4, WARM_PLANS, "annealing.warmup_schedule",
+                              peak_at=lambda hyper: hyper["warmup"]),
+        mistakes=tuple(Mistake(m.name, m.hint, _pair(m.impl)) for m in WARM_MISTAKES)),
     "plateau": Graded(
-        name="plateau_step",
-        reference=(ref.plateau_init, ref.plateau_step),
-        cases=lambda: [_plateau_case(s) for s in PLATEAU_SCRIPTS],
+        name="plateau_step", reference=(ref.plateau_init, ref.plateau_step),
+        names=("plateau_init", "plateau_step"), cases=_plateau_cases,
         mistakes=tuple(Mistake(m.name, m.hint, (ref.plateau_init, m.impl))
                        for m in PLATEAU_MISTAKES)),
 }
