@@ -8,8 +8,8 @@ wrong backward is named by its own mistake instead of showing up as a
 puzzling traversal bug. Then the vectorized pairs: affine, ReLU, and a
 two-layer network built from them.
 """
-from autograder.assignments.visible import GRADIENT_HELPERS
-from autograder.assignments.notebook import Assignment, Markdown, Provided, Solution, Tests
+from autograder.assignments.notebook import Assignment, Given, Markdown, Solution, Tests
+from autograder.assignments.visible import backprop as visible, helpers
 from solutions import backprop as ref
 
 INTRO = r"""
@@ -24,34 +24,14 @@ you like. Most compare your backward pass with a *numerical gradient*:
 the centered difference $(f(x + h) - f(x - h)) / 2h$ for each input, with
 $h = 10^{-5}$, computed by `numerical_gradient` in the next cell. When you
 submit, the grader also compares your code with a reference on cases of its
-own: values used several times, a long chain, ReLU inputs at exactly 0 and
-shapes where a missing transpose shows. A failing check names the case,
-the entry, your value and the expected one.
+own, whose numbers are drawn anew at every grading run: values used several
+times, a long chain, ReLU inputs at exactly 0 and shapes where a missing
+transpose shows. A failing check names the case (with its inputs), the
+entry, your value and the expected one, and the likely cause when it
+recognises a common mistake.
 
 Write your code only where it says `raise NotImplementedError()`.
 """
-
-HELPERS = r'''
-import math
-
-import numpy as np
-
-
-''' + GRADIENT_HELPERS + r'''
-
-def value_gradients(expression, point):
-    """Build expression(*leaves) from Values at point and call backward.
-    Returns (root, your leaf gradients, numerical gradients of root.data,
-    their relative error)."""
-    leaves = [Value(float(t)) for t in point]
-    root = expression(*leaves)
-    root.backward()
-    yours = np.array([leaf.grad for leaf in leaves])
-    numerical = numerical_gradient(
-        lambda v: expression(*(Value(float(t)) for t in v)).data,
-        np.array(point, dtype=float))
-    return root, yours, numerical, relative_error(yours, numerical)
-'''
 
 VALUE = r"""
 ## Part 1: a scalar autograd engine (8 points)
@@ -90,53 +70,6 @@ checks every operation; its visible checks compare your gradients with
 numerical ones on an expression that uses them all, and ReLU at 0.
 """
 
-VALUE_BACKWARD_CHECK = r"""
-a, b = Value(2.0), Value(1.0)
-e = (a + b) * (b + 1)
-e.backward()
-assert e.data == 6.0, f"e = (a + b)*(b + 1) at a = 2, b = 1 is 6, your e.data is {e.data}"
-assert (a.grad, b.grad) == (2.0, 5.0), (
-    f"de/da = 2 and de/db = 5 (two paths into b), yours: {a.grad}, {b.grad}")
-x = Value(3.0)
-y = x * x
-y.backward()
-assert x.grad == 6.0, f"y = x*x at x = 3: dy/dx = 2x = 6, your x.grad is {x.grad}"
-
-
-def shared(a, b):
-    t = a * b + 1  # t is used four times, twice by the same node
-    u = t * t + 3 * t
-    return u * t + a
-
-
-point = np.array([0.5, -1.5])
-_, yours, numerical, error = value_gradients(shared, point)
-assert error < 1e-5, (
-    f"y = u*t + a with u = t*t + 3*t, t = a*b + 1 at a = 0.5, b = -1.5: your gradients of a, b "
-    f"are {yours}, numerical {numerical} (relative error {error:.1e})")
-"""
-
-VALUE_OPS_CHECK = r"""
-def expression(a, b, c):
-    return ((a * b).tanh() + c ** 3 / b - (a.exp() + b.log()).sigmoid()
-            + (c - a).relu() + 2.5 * b ** -0.5)
-
-point = np.array([0.3, 1.7, 1.2])
-root, yours, numerical, error = value_gradients(expression, point)
-a, b, c = point
-expected = (math.tanh(a * b) + c ** 3 / b - 1 / (1 + math.exp(-(math.exp(a) + math.log(b))))
-            + max(c - a, 0.0) + 2.5 * b ** -0.5)
-assert abs(root.data - expected) < 1e-12, f"the expression's value: yours {root.data}, expected {expected}"
-assert error < 1e-5, (
-    f"gradients of a, b, c: yours {yours}, numerical {numerical} "
-    f"(relative error {error:.1e})")
-z = Value(0.0)
-r = z.relu()
-r.backward()
-assert r.data == 0.0 and z.grad == 0.0, (
-    f"relu at exactly 0: value 0 and slope 0, yours {r.data} and {z.grad}")
-"""
-
 AFFINE = r"""
 ## Part 2: the affine layer (4 points)
 
@@ -156,29 +89,6 @@ changed. The first test cell grades two 2-D cases (one with a square W,
 where a missing transpose keeps the right shape), the second a 3-D x.
 """
 
-AFFINE_CHECK = r"""
-rng = np.random.default_rng(1)
-x, W, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(2)
-out, _ = affine_forward(x, W, b)
-assert np.shape(out) == (3, 2), f"out has shape {np.shape(out)}, expected (3, 2)"
-errors = backward_errors(affine_forward, affine_backward, [x, W, b])
-for name, i in (("dx", 0), ("dW", 1), ("db", 2)):
-    assert errors[i] < 1e-5, f"{name} differs from the numerical gradient (relative error {errors[i]:.1e})"
-"""
-
-AFFINE_3D_CHECK = r"""
-rng = np.random.default_rng(2)
-x, W, b = rng.standard_normal((2, 3, 2)), rng.standard_normal((6, 4)), rng.standard_normal(4)
-kept = x.copy(), W.copy(), b.copy()
-out, cache = affine_forward(x, W, b)
-assert np.shape(out) == (2, 4), f"x (2, 3, 2) is read as (2, 6): out should be (2, 4), got {np.shape(out)}"
-affine_backward(np.ones((2, 4)), cache)
-assert all(np.array_equal(u, v) for u, v in zip((x, W, b), kept)), "your affine layer changed x, W or b"
-errors = backward_errors(affine_forward, affine_backward, [x, W, b])
-for name, i in (("dx", 0), ("dW", 1), ("db", 2)):
-    assert errors[i] < 1e-5, f"{name} differs from the numerical gradient (relative error {errors[i]:.1e})"
-"""
-
 RELU = r"""
 ## Part 3: the ReLU layer (2 points)
 
@@ -188,18 +98,6 @@ x > 0 and 0 elsewhere. At exactly x = 0 the slope is taken to be 0, as in
 PyTorch. The visible checks: a small case with a 0 you can verify by hand,
 and a numerical check away from 0. The grader uses integer-valued inputs,
 so many entries are exactly 0.
-"""
-
-RELU_CHECK = r"""
-x = np.array([[-1.5, 0.0, 2.0], [3.0, -0.5, 0.0]])
-dout = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-out, cache = relu_forward(x)
-dx = relu_backward(dout, cache)
-assert np.array_equal(out, [[0, 0, 2], [3, 0, 0]]), f"relu_forward gives {out}"
-assert np.array_equal(dx, [[0, 0, 3], [4, 0, 0]]), (
-    f"relu_backward gives {dx}: dout passes where x > 0 only (not at x == 0)")
-error = backward_errors(relu_forward, relu_backward, [np.random.default_rng(3).standard_normal((3, 4))])[0]
-assert error < 1e-5, f"dx differs from the numerical gradient (relative error {error:.1e})"
 """
 
 MLP = r"""
@@ -219,81 +117,32 @@ correct layers in place of yours, so a mistake in Part 2 or 3 costs no
 points here. The visible checks: a small case you can verify by hand (one
 hidden pre-activation is exactly 0), then every gradient against a
 numerical one. They run only once your layers pass their own checks
-(otherwise they say so and stop). The second test cell uses integer data, so some hidden
-pre-activations are exactly 0.
+(otherwise they say so and stop). The second test cell uses integer data,
+so some hidden pre-activations are exactly 0.
 """
-
-MLP_CHECK = r"""
-def _layers_pass():
-    try:
-        rng = np.random.default_rng(4)
-        errors = [*backward_errors(affine_forward, affine_backward,
-                                   [rng.standard_normal((3, 4)), rng.standard_normal((4, 5)),
-                                    rng.standard_normal(5)]),
-                  *backward_errors(relu_forward, relu_backward, [rng.standard_normal((3, 5))])]
-    except Exception:
-        return False
-    return max(errors) < 1e-5
-
-
-if not _layers_pass():
-    print("The visible checks of mlp_forward/mlp_backward need working layers: "
-          "fix the checks of Parts 2 and 3 first.")
-else:
-    # by hand: hidden pre-activations [3, -3, 0], after ReLU [3, 0, 0], score 3 - 5
-    X = np.array([[1.0, 2.0]])
-    params = {"W1": np.array([[1.0, -1.0, 1.0], [1.0, -1.0, -0.5]]), "b1": np.zeros(3),
-              "W2": np.ones((3, 1)), "b2": np.array([-5.0])}
-    scores, cache = mlp_forward(X, params)
-    assert np.allclose(scores, [[-2.0]]), f"scores should be [[-2.0]], yours {scores}"
-    grads = mlp_backward(np.array([[1.0]]), cache)
-    assert np.allclose(grads["b1"], [1.0, 0.0, 0.0]), (
-        f"grads['b1'] should be [1, 0, 0]: no gradient through units at or below 0, yours {grads['b1']}")
-    rng = np.random.default_rng(5)
-    X = rng.standard_normal((4, 2, 3))
-    params = {"W1": rng.standard_normal((6, 5)), "b1": rng.standard_normal(5),
-              "W2": rng.standard_normal((5, 3)), "b2": rng.standard_normal(3)}
-    scores, cache = mlp_forward(X, params)
-    assert np.shape(scores) == (4, 3), f"scores should be (N, C) = (4, 3), got {np.shape(scores)}"
-    dscores = rng.standard_normal((4, 3))
-    grads = mlp_backward(dscores, cache)
-    assert isinstance(grads, dict) and set(grads) == set(params), (
-        f"mlp_backward should return a dict with keys {sorted(params)}")
-    for key in params:
-        def loss(_, key=key):
-            return float(np.sum(mlp_forward(X, params)[0] * dscores))
-        numerical = numerical_gradient(loss, params[key])
-        assert np.shape(grads[key]) == params[key].shape, (
-            f"grads[{key!r}] has shape {np.shape(grads[key])}, expected {params[key].shape}")
-        error = relative_error(grads[key], numerical)
-        assert error < 1e-5, f"grads[{key!r}] differs from the numerical gradient (relative error {error:.1e})"
-"""
-
-LAYERS = ("affine_forward", "affine_backward", "relu_forward", "relu_backward")
 
 ASSIGNMENT = Assignment(
     name="01_backprop",
     cells=[
         Markdown(INTRO),
-        Provided(HELPERS),
+        Given((helpers.numerical_gradient, helpers.relative_error, helpers.backward_errors,
+               visible.value_gradients),
+              header="# Helpers of the visible checks (run this cell, do not change it)"),
         Markdown(VALUE),
         Solution((ref._add, ref._mul, ref._power, ref._exp, ref._log, ref._tanh,
                   ref._relu, ref.Value), methods=("backward",)),
-        Tests("backprop.value", "Value", 4, VALUE_BACKWARD_CHECK, cases=(0, 1, 2, 9)),
-        Tests("backprop.value", "Value", 4, VALUE_OPS_CHECK, cases=(3, 4, 5, 6, 7, 8)),
+        Tests("backprop.value", 4, visible=visible.check_value_backward, cases=(0, 1, 2, 9)),
+        Tests("backprop.value", 4, visible=visible.check_value_ops, cases=(3, 4, 5, 6, 7, 8)),
         Markdown(AFFINE),
         Solution((ref.affine_forward, ref.affine_backward)),
-        Tests("backprop.affine", "(affine_forward, affine_backward)", 2, AFFINE_CHECK,
-              cases=(0, 1)),
-        Tests("backprop.affine", "(affine_forward, affine_backward)", 2, AFFINE_3D_CHECK,
-              cases=(2,)),
+        Tests("backprop.affine", 2, visible=visible.check_affine, cases=(0, 1)),
+        Tests("backprop.affine", 2, visible=visible.check_affine_3d, cases=(2,)),
         Markdown(RELU),
         Solution((ref.relu_forward, ref.relu_backward)),
-        Tests("backprop.relu", "(relu_forward, relu_backward)", 2, RELU_CHECK),
+        Tests("backprop.relu", 2, visible=visible.check_relu),
         Markdown(MLP),
         Solution((ref.mlp_forward, ref.mlp_backward)),
-        Tests("backprop.mlp", "(mlp_forward, mlp_backward)", 2, MLP_CHECK,
-              cases=(0, 1), uses=LAYERS),
-        Tests("backprop.mlp", "(mlp_forward, mlp_backward)", 2, cases=(2,), uses=LAYERS),
+        Tests("backprop.mlp", 2, visible=visible.check_mlp, cases=(0, 1)),
+        Tests("backprop.mlp", 2, cases=(2,)),
     ],
 )

@@ -1,11 +1,16 @@
 """Checks and known mistakes for backpropagation (chapter 1).
 
 Four things are graded: a scalar autograd class ``Value`` and three
-vectorized forward/backward pairs (affine, ReLU, a two-layer MLP). A pair
-is graded as a whole: the case calls the student's forward, then the
-student's backward with the student's own cache, so any cache format works.
+vectorized forward/backward pairs (affine, ReLU, a two-layer MLP), each
+through a call of autograder.driver.calls.backprop. A Value case is data:
+leaf names and numbers, and the steps (name, Python expression) that build
+the graph; the call builds it with the student's class and reads back the
+root's data and every leaf's grad. A pair is graded as a whole: the call
+runs the student's forward, then the student's backward on the student's
+own cache, so any cache format works.
 
-The cases are chosen so that every convention shows:
+Every case's structure is fixed and its numbers are drawn from the grading
+run's seed, one generator per case, so that every convention shows:
 
 - Value: a value used several times (the chain rule sums over uses),
   internal nodes used three times, once twice by the same node (a backward
@@ -14,167 +19,147 @@ The cases are chosen so that every convention shows:
   class that divides with b ** -1 shows a power-rule mistake as itself),
   every operation with a number on either side, ReLU at exactly 0 (slope
   0, as in PyTorch) and a chain of 200 nodes (deep graphs must not hit a
-  limit). Leaf values are shown in the labels with two decimals so a
-  student can rebuild the expression.
+  limit). Leaf values lie on a grid of 0.01 (the labels state them
+  exactly), in ranges where no rule can hide: no base of 1 under a power,
+  no tanh or relu input near 0 except the one placed at exactly 0.
 - Layers: shapes with N, D and M all different (a transpose cannot hide),
   a 3-D x that the affine layer flattens, integer-valued data that puts
   ReLU inputs at exactly 0, and a square W where a missing transpose still
-  returns an array of the right shape, so the mistake can be named.
+  returns an array of the right shape, so the mistake can be named. Their
+  arrays come from a data seed drawn from the run's seed, which the label
+  names with the order of the draws, so a student can rebuild them.
 """
 from __future__ import annotations
 
 import math
 from collections import deque
 from numbers import Real
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from autograder.judge.core import Case, Graded, Mistake
-from autograder.judge.feedback import CheckFailure
 from solutions import backprop as ref
 
 # The names a student reads in every message about each graded function.
 VALUE, AFFINE = "Value", "affine_forward/affine_backward"
 RELU, MLP = "relu_forward/relu_backward", "mlp_forward/mlp_backward"
-
-# ---------------------------------------------------------------------------
-# Reading what a student's code returned, with a sentence when it is off.
+LAYERS = ("affine_forward", "affine_backward", "relu_forward", "relu_backward")
 
 
-def _number(value: Any, name: str, context: str) -> float:
-    """A Value's .data or .grad as a float (student code may keep ints)."""
-    if value is None:
-        raise CheckFailure(f"your {name} is None, expected a number ({context})")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise CheckFailure(f"your {name} should be a number, got "
-                           f"{type(value).__name__} ({context})") from None
+PARTS = ("value", "affine", "relu", "mlp")
 
 
-def _tuple(result: Any, n: int, what: str, context: str) -> tuple:
-    """``result`` as a tuple of n values, or a sentence naming what it was."""
-    if isinstance(result, (tuple, list)) and len(result) == n:
-        return tuple(result)
-    got = (f"a {type(result).__name__} of {len(result)}"
-           if isinstance(result, (tuple, list)) else type(result).__name__)
-    raise CheckFailure(f"your {what}, got {got} ({context})")
+def _rng(seed: int, part: str, n: int) -> np.random.Generator:
+    """The generator of case ``n`` of one part in a grading run."""
+    return np.random.default_rng([seed, PARTS.index(part), n])
 
 
 # ---------------------------------------------------------------------------
-# Value: cases. Each builds an expression from leaves with the student's
-# class, calls backward() on the root once, and returns the root's data and
-# every leaf's grad under names like "a.grad".
+# Value: cases. Each builds a graph from leaves with the student's class,
+# calls backward() on its last node once, and compares the root's data and
+# every leaf's grad (outputs named like "a.grad").
 
-def _value_case(label: str, root: str, leaves: dict[str, float],
-                build: Callable[..., Any]) -> Case:
-    context = f"{VALUE}, {label}"
-
-    def run(V):
-        nodes = {name: V(x) for name, x in leaves.items()}
-        out = build(**nodes)
-        out.backward()
-        result = {f"{root}.data": _number(out.data, f"{root}.data", context)}
-        for name, node in nodes.items():
-            if not hasattr(node, "grad"):
-                raise CheckFailure(f"your Value has no attribute grad after "
-                                   f"backward() ({context})")
-            result[f"{name}.grad"] = _number(node.grad, f"{name}.grad", context)
-        return result
-    return Case(label=label, run=run)
+def _value_case(label: str, leaves: dict[str, float],
+                steps: list[tuple[str, str]]) -> Case:
+    return Case(label=label, call="backprop.value",
+                args={"leaves": dict(leaves), "steps": list(steps)})
 
 
-def _draws(seed: int, **ranges: tuple[float, float]) -> dict[str, float]:
-    """Seeded leaf values rounded to 0.01, so a label reproduces them."""
-    rng = np.random.default_rng(seed)
-    return {k: round(float(rng.uniform(lo, hi)), 2) for k, (lo, hi) in ranges.items()}
+def _draw(rng: np.random.Generator, lo: float, hi: float, signed: bool = False) -> float:
+    """A number of [lo, hi] on a grid of 0.01 (of either sign when
+    ``signed``), so that a label states it exactly."""
+    x = round(float(rng.uniform(lo, hi)), 2)
+    return -x if signed and rng.random() < 0.5 else x
 
 
 def _show(values: dict[str, float]) -> str:
     return ", ".join(f"{k} = {v:g}" for k, v in values.items())
 
 
-def _reuse(x):
-    return x * x * x + x
+def _reuse(rng) -> Case:
+    v = {"x": _draw(rng, 1.1, 1.9)}
+    return _value_case(f"y = x*x*x + x at {_show(v)} (x used 4 times)", v,
+                       [("y", "x*x*x + x")])
 
 
-def _worked(a, b):
-    return (a + b) * (b + 1)
+def _worked(rng) -> Case:
+    v = {"a": _draw(rng, 1.5, 3.0), "b": _draw(rng, 0.2, 0.9)}
+    return _value_case(f"e = (a + b)*(b + 1) at {_show(v)} (b used twice)", v,
+                       [("e", "(a + b)*(b + 1)")])
 
 
-def _shared(a, b):
-    t = a * b + 1
-    return t * t + 3 * t
+def _shared(rng) -> Case:
+    v = {"a": _draw(rng, 0.3, 0.9), "b": _draw(rng, -2.0, -1.1)}
+    return _value_case(f"y = t*t + 3*t with t = a*b + 1 (t used 3 times, twice by "
+                       f"one node) at {_show(v)}", v,
+                       [("t", "a*b + 1"), ("y", "t*t + 3*t")])
 
 
 POWERS = "a**3*b + 2*b**0.5 - a**2"
 
 
-def _powers(a, b):
-    return a ** 3 * b + 2 * b ** 0.5 - a ** 2
+def _powers(rng) -> Case:
+    v = {"a": _draw(rng, 1.1, 1.9), "b": _draw(rng, 0.3, 0.9)}
+    return _value_case(f"y = {POWERS} at {_show(v)}", v, [("y", POWERS)])
 
 
-def _cross_entropy(s0, s1, s2):
-    e0, e1, e2 = s0.exp(), s1.exp(), s2.exp()
-    Z = e0 + e1 + e2
-    return -1 * (0.2 * (e0 / Z).log() + 0.5 * (e1 / Z).log() + 0.3 * (e2 / Z).log())
+def _cross_entropy(rng) -> Case:
+    v = {f"s{i}": _draw(rng, 0.1, 2.0, signed=True) for i in range(3)}
+    steps = [("e0", "s0.exp()"), ("e1", "s1.exp()"), ("e2", "s2.exp()"),
+             ("Z", "e0 + e1 + e2"),
+             ("L", "-1*(0.2*(e0/Z).log() + 0.5*(e1/Z).log() + 0.3*(e2/Z).log())")]
+    return _value_case("L = -(0.2*log(e0/Z) + 0.5*log(e1/Z) + 0.3*log(e2/Z)), "
+                       "e_i = s_i.exp(), Z = e0 + e1 + e2 used 3 times, at "
+                       + _show(v), v, steps)
 
 
-def _neuron(w0, w1, x0, x1, bias):
-    return (w0 * x0 + w1 * x1 + bias).tanh()
+def _neuron(rng) -> Case:
+    while True:  # a pre-activation away from 0, where tanh' = 1 - t would hide
+        v = {"w0": _draw(rng, 0.1, 1.0, True), "w1": _draw(rng, 0.1, 1.0, True),
+             "x0": _draw(rng, 0.1, 2.0, True), "x1": _draw(rng, 0.1, 2.0, True),
+             "bias": _draw(rng, 0.1, 1.0, True)}
+        if abs(v["w0"] * v["x0"] + v["w1"] * v["x1"] + v["bias"]) > 0.2:
+            break
+    return _value_case(f"y = (w0*x0 + w1*x1 + bias).tanh() at {_show(v)}", v,
+                       [("y", "(w0*x0 + w1*x1 + bias).tanh()")])
 
 
 EVERY_OP = ("(a.exp() + 2*b.log()) / (1 + c**2) - a.tanh()*b.sigmoid() "
             "+ 3*c**0.5 - 1/b + (a - 1).relu() + (2.5 - b).relu()*c")
 
 
-def _every_op(a, b, c):
-    return ((a.exp() + 2 * b.log()) / (1 + c ** 2) - a.tanh() * b.sigmoid()
-            + 3 * c ** 0.5 - 1 / b + (a - 1).relu() + (2.5 - b).relu() * c)
+def _every_op(rng) -> Case:
+    v = {"a": _draw(rng, 0.2, 0.9, signed=True), "b": _draw(rng, 1.1, 2.0),
+         "c": _draw(rng, 1.1, 1.9)}
+    return _value_case(f"y = {EVERY_OP} at {_show(v)}", v, [("y", EVERY_OP)])
 
 
-def _kinks(a, b):
-    return (a - b).relu() * 3 + (a - 2).relu() * 5 + (a * b).relu()
+def _kinks(rng) -> Case:
+    a = _draw(rng, 1.1, 1.9)
+    v = {"a": a, "b": a}
+    return _value_case(
+        f"y = (a - b).relu()*3 + (a - 2).relu()*5 + (a*b).relu() at a = b = {a:g}: "
+        f"relu at exactly 0, at {a - 2:g} and at {a * a:g}", v,
+        [("y", "(a - b).relu()*3 + (a - 2).relu()*5 + (a*b).relu()")])
 
 
 CHAIN_STEPS = 100
 
 
-def _chain(a, b, c):
-    x = a
-    for _ in range(CHAIN_STEPS):
-        x = x * c + b
-    return x
+def _chain(rng) -> Case:
+    v = {"a": _draw(rng, 0.2, 0.8), "b": _draw(rng, 0.05, 0.2), "c": _draw(rng, 0.95, 0.99)}
+    return _value_case(f"a chain of {2 * CHAIN_STEPS} nodes: x = a, then x = x*c + b "
+                       f"{CHAIN_STEPS} times, at {_show(v)}", v,
+                       [("x", "a")] + [("x", "x*c + b")] * CHAIN_STEPS)
 
 
-def _value_cases() -> list[Case]:
-    powers = _draws(0, a=(0.5, 2), b=(0.5, 2))
-    ce = _draws(1, s0=(-2, 2), s1=(-2, 2), s2=(-2, 2))
-    neuron = _draws(2, w0=(-1, 1), w1=(-1, 1), x0=(-2, 2), x1=(-2, 2), bias=(-1, 1))
-    ops = [_draws(seed, a=(-1, 1), b=(0.5, 2), c=(0.5, 2)) for seed in (3, 4)]
-    chain = dict(a=0.5, b=0.1, c=0.98)
-    return [
-        _value_case("y = x*x*x + x at x = 1.5 (x used 4 times)", "y",
-                    dict(x=1.5), _reuse),
-        _value_case("e = (a + b)*(b + 1) at a = 2, b = 1", "e",
-                    dict(a=2.0, b=1.0), _worked),
-        _value_case("y = t*t + 3*t with t = a*b + 1 (t used 3 times, twice by "
-                    "one node) at a = 0.5, b = -1.5", "y", dict(a=0.5, b=-1.5), _shared),
-        _value_case(f"y = {POWERS} at {_show(powers)}", "y", powers, _powers),
-        _value_case("L = -(0.2*log(e0/Z) + 0.5*log(e1/Z) + 0.3*log(e2/Z)), "
-                    "e_i = s_i.exp(), Z = e0 + e1 + e2 used 3 times, at "
-                    + _show(ce), "L", ce, _cross_entropy),
-        _value_case("y = (w0*x0 + w1*x1 + bias).tanh() at " + _show(neuron),
-                    "y", neuron, _neuron),
-        *[_value_case(f"y = {EVERY_OP} at {_show(v)}", "y", v, _every_op)
-          for v in ops],
-        _value_case("y = (a - b).relu()*3 + (a - 2).relu()*5 + (a*b).relu() at "
-                    "a = b = 1.25: relu at exactly 0, at -0.75 and at 1.5625",
-                    "y", dict(a=1.25, b=1.25), _kinks),
-        _value_case(f"a chain of {2 * CHAIN_STEPS} nodes: x = a, then x = x*c + b "
-                    f"{CHAIN_STEPS} times, at {_show(chain)}", "x", chain, _chain),
-    ]
+_VALUE_PLANS = [_reuse, _worked, _shared, _powers, _cross_entropy, _neuron,
+                _every_op, _every_op, _kinks, _chain]
+
+
+def _value_cases(seed: int) -> list[Case]:
+    return [plan(_rng(seed, "value", n)) for n, plan in enumerate(_VALUE_PLANS)]
 
 
 # ---- Value: known mistakes. Each is the reference class with one method
@@ -342,31 +327,39 @@ VALUE_MISTAKES = [
 ]
 
 # ---------------------------------------------------------------------------
-# Layers: a pair (forward, backward) is run on copies of seeded inputs.
+# Layers: each case's arrays come from np.random.default_rng(data seed),
+# the data seed drawn from the case's generator (and drawn again while the
+# data lacks what the case is there for, such as inputs at exactly 0).
 
-_AFFINE_CASES = [((4, 3), 3, 0, "a square W"), ((4, 5), 3, 1, ""),
-                 ((3, 2, 5), 4, 2, "x read as (3, 10)")]
+def _data(rng: np.random.Generator, draw: Callable[[np.random.Generator], dict],
+          ok: Callable[[dict], bool] = lambda data: True) -> tuple[int, dict]:
+    while True:
+        data_seed = int(rng.integers(1, 10**6))
+        data = draw(np.random.default_rng(data_seed))
+        if ok(data):
+            return data_seed, data
 
 
-def _affine_case(x_shape: tuple[int, ...], M: int, seed: int, note: str) -> Case:
-    D = math.prod(x_shape[1:])
-    label = (f"x of shape {x_shape}, W ({D}, {M}), b ({M},), seed {seed}"
+_AFFINE_PLANS = [((4, 3), 3, "a square W"), ((4, 5), 3, ""),
+                 ((3, 2, 5), 4, "x read as (3, 10)")]
+
+
+def _affine_case(rng: np.random.Generator, x_shape: tuple[int, ...], M: int,
+                 note: str) -> Case:
+    N, D = x_shape[0], math.prod(x_shape[1:])
+
+    def draw(g):
+        return {"x": g.standard_normal(x_shape), "W": g.standard_normal((D, M)),
+                "b": g.standard_normal(M), "dout": g.standard_normal((N, M))}
+    data_seed, args = _data(rng, draw)
+    label = (f"x of shape {x_shape}, W ({D}, {M}), b ({M},) and dout ({N}, {M}) "
+             f"drawn in that order by np.random.default_rng({data_seed}).standard_normal"
              + (f": {note}" if note else ""))
-    context = f"{AFFINE}, {label}"
+    return Case(label=label, call="backprop.affine", args=args)
 
-    def run(pair):
-        forward, backward = pair
-        rng = np.random.default_rng(seed)
-        x = rng.standard_normal(x_shape)
-        W = rng.standard_normal((D, M))
-        b = rng.standard_normal(M)
-        dout = rng.standard_normal((x_shape[0], M))
-        out, cache = _tuple(forward(x.copy(), W.copy(), b.copy()), 2,
-                            "affine_forward should return (out, cache)", context)
-        dx, dW, db = _tuple(backward(dout.copy(), cache), 3,
-                            "affine_backward should return (dx, dW, db)", context)
-        return {"out": out, "dx": dx, "dW": dW, "db": db}
-    return Case(label=label, run=run)
+
+def _affine_cases(seed: int) -> list[Case]:
+    return [_affine_case(_rng(seed, "affine", n), *plan) for n, plan in enumerate(_AFFINE_PLANS)]
 
 
 def _affine(out=lambda x2, W, b: x2 @ W + b,
@@ -413,41 +406,45 @@ AFFINE_MISTAKES = [
             "over the examples to get b's shape (M,)", _affine(db=lambda d: d)),
 ]
 
-
-def _relu_case(seed: int, make_x: Callable, what: str) -> Case:
-    rng = np.random.default_rng(seed)
-    x = make_x(rng)
-    dout = rng.standard_normal(x.shape)
-    zeros = int((x == 0).sum())
-    label = (f"x of shape {x.shape}, {what} ({zeros} "
-             f"{'entry' if zeros == 1 else 'entries'} exactly 0), dout ~ N(0, 1), "
-             f"seed {seed}")
-    context = f"{RELU}, {label}"
-
-    def run(pair):
-        forward, backward = pair
-        out, cache = _tuple(forward(x.copy()), 2,
-                            "relu_forward should return (out, cache)", context)
-        return {"out": out, "dx": backward(dout.copy(), cache)}
-    return Case(label=label, run=run)
+def _integers(shape: tuple[int, ...]) -> tuple[Callable, str]:
+    def draw(g):
+        return g.integers(-2, 3, size=shape).astype(float)
+    return draw, f"x = rng.integers(-2, 3, size={shape}) as floats"
 
 
-def _integers(shape):
-    return lambda rng: rng.integers(-2, 3, size=shape).astype(float)
+def _with_zeros(shape: tuple[int, ...], zeros: int) -> tuple[Callable, str]:
+    size = math.prod(shape)
 
-
-def _with_zeros(shape, zeros):
-    def make(rng):
-        x = rng.standard_normal(shape)
-        x.flat[rng.choice(x.size, zeros, replace=False)] = 0.0
+    def draw(g):
+        x = g.standard_normal(shape)
+        x.flat[g.choice(size, zeros, replace=False)] = 0.0
         return x
-    return make
+    return draw, (f"x = rng.standard_normal({shape}), then "
+                  f"x.flat[rng.choice({size}, {zeros}, replace=False)] = 0")
 
 
-def _relu_cases() -> list[Case]:
-    return [_relu_case(0, _integers((4, 5)), "integer values in [-2, 2]"),
-            _relu_case(1, _with_zeros((2, 3, 4), 5), "N(0, 1) values"),
-            _relu_case(2, _integers((6,)), "integer values in [-2, 2]")]
+def _relu_case(rng: np.random.Generator, make_x: tuple[Callable, str]) -> Case:
+    draw_x, how = make_x
+
+    def draw(g):
+        x = draw_x(g)
+        return {"x": x, "dout": g.standard_normal(x.shape)}
+
+    def ok(data):  # both sides of the kink, and at least two inputs on it
+        x = data["x"]
+        return (x == 0).sum() >= 2 and (x > 0).any() and (x < 0).any()
+    data_seed, args = _data(rng, draw, ok)
+    zeros = int((args["x"] == 0).sum())
+    label = (f"{how} ({zeros} entries exactly 0), then dout = rng.standard_normal"
+             f"({args['x'].shape}), with rng = np.random.default_rng({data_seed})")
+    return Case(label=label, call="backprop.relu", args=args)
+
+
+_RELU_PLANS = [_integers((4, 5)), _with_zeros((2, 3, 4), 5), _integers((6,))]
+
+
+def _relu_cases(seed: int) -> list[Case]:
+    return [_relu_case(_rng(seed, "relu", n), plan) for n, plan in enumerate(_RELU_PLANS)]
 
 
 def _relu(out=lambda x: np.where(x > 0, x, 0.0),
@@ -476,43 +473,59 @@ RELU_MISTAKES = [
             _relu(out=lambda x: np.where(x > 0, x, 0.01 * x),
                   dx=lambda dout, x: np.where(x > 0, dout, 0.01 * dout))),
 ]
-
 # ---- MLP
 
+_MLP_PLANS = [((4, 5), 6, 3, False), ((3, 2, 4), 5, 2, False), ((6, 4), 7, 3, True)]
 
-def _mlp_case(seed: int, x_shape: tuple[int, ...], H: int, C: int,
-              integer: bool = False) -> Case:
-    D = math.prod(x_shape[1:])
-    rng = np.random.default_rng(seed)
-    if integer:  # integer data puts hidden pre-activations at exactly 0
-        draw = lambda shape: rng.integers(-2, 3, size=shape).astype(float)
-    else:
-        draw = rng.standard_normal
-    X = draw(x_shape)
-    params = {"W1": draw((D, H)), "b1": draw(H), "W2": rng.standard_normal((H, C)),
-              "b2": rng.standard_normal(C)}
-    dscores = rng.standard_normal((x_shape[0], C))
-    label = f"X of shape {x_shape}" + (f" read as ({x_shape[0]}, {D})"
-                                        if len(x_shape) > 2 else "")
-    label += f", H = {H}, C = {C}, seed {seed}"
+
+def _hidden(data: dict) -> np.ndarray:
+    """The hidden pre-activations X @ W1 + b1."""
+    X, p = data["X"], data["params"]
+    return X.reshape(len(X), -1) @ p["W1"] + p["b1"]
+
+
+def _kinks_of(data: dict) -> int:
+    """Hidden pre-activations at exactly 0."""
+    return int((_hidden(data) == 0).sum())
+
+
+def _telling(data: dict) -> bool:
+    """Hidden units on both sides of the kink, and a negative score of the
+    network without ReLU (else a ReLU moved onto the scores changes
+    nothing there and looks like no ReLU at all)."""
+    h, p = _hidden(data), data["params"]
+    return bool((h > 0).any() and (h < 0).any() and (h @ p["W2"] + p["b2"] < 0).any())
+
+
+def _mlp_case(rng: np.random.Generator, x_shape: tuple[int, ...], H: int, C: int,
+              integer: bool) -> Case:
+    N, D = x_shape[0], math.prod(x_shape[1:])
+
+    def draw(g):
+        if integer:  # integer data puts hidden pre-activations at exactly 0
+            first = lambda shape: g.integers(-2, 3, size=shape).astype(float)  # noqa: E731
+        else:
+            first = g.standard_normal
+        X, W1, b1 = first(x_shape), first((D, H)), first(H)
+        params = {"W1": W1, "b1": b1, "W2": g.standard_normal((H, C)),
+                  "b2": g.standard_normal(C)}
+        return {"X": X, "params": params, "dscores": g.standard_normal((N, C))}
+    data_seed, args = _data(rng, draw, lambda d: _telling(d) and (
+        _kinks_of(d) >= 2 or not integer))
+    label = f"X of shape {x_shape}" + (f" read as ({N}, {D})" if len(x_shape) > 2 else "")
+    label += f", H = {H}, C = {C}: "
     if integer:
-        kinks = int((X.reshape(len(X), -1) @ params["W1"] + params["b1"] == 0).sum())
-        label += (f"; X, W1 and b1 with integer values in [-2, 2], so {kinks} "
-                  f"hidden pre-activations are exactly 0")
-    context = f"{MLP}, {label}"
-
-    def run(pair):
-        forward, backward = pair
-        scores, cache = _tuple(
-            forward(X.copy(), {k: v.copy() for k, v in params.items()}), 2,
-            "mlp_forward should return (scores, cache)", context)
-        return {"scores": scores, "grads": backward(dscores.copy(), cache)}
-    return Case(label=label, run=run)
+        label += (f"X, W1 and b1 = rng.integers(-2, 3, size=...) as floats "
+                  f"({_kinks_of(args)} hidden pre-activations exactly 0), then W2, b2 "
+                  f"and dscores = rng.standard_normal(...)")
+    else:
+        label += "X, W1, b1, W2, b2 and dscores = rng.standard_normal(...)"
+    label += f" in that order, with rng = np.random.default_rng({data_seed})"
+    return Case(label=label, call="backprop.mlp", args=args)
 
 
-def _mlp_cases() -> list[Case]:
-    return [_mlp_case(0, (4, 5), 6, 3), _mlp_case(1, (3, 2, 4), 5, 2),
-            _mlp_case(2, (6, 4), 7, 3, integer=True)]
+def _mlp_cases(seed: int) -> list[Case]:
+    return [_mlp_case(_rng(seed, "mlp", n), *plan) for n, plan in enumerate(_MLP_PLANS)]
 
 
 def _mlp(*, hidden_relu=True, score_relu=False, backprop_relu=True,
@@ -570,15 +583,19 @@ MLP_MISTAKES = [
 
 GRADED: dict[str, Graded] = {
     "value": Graded(name=VALUE, reference=ref.Value, cases=_value_cases,
-                    mistakes=tuple(VALUE_MISTAKES)),
+                    names=("Value",), mistakes=tuple(VALUE_MISTAKES)),
     "affine": Graded(name=AFFINE,
                      reference=(ref.affine_forward, ref.affine_backward),
-                     cases=lambda: [_affine_case(*c) for c in _AFFINE_CASES],
+                     cases=_affine_cases, names=("affine_forward", "affine_backward"),
                      mistakes=tuple(AFFINE_MISTAKES)),
     "relu": Graded(name=RELU,
                    reference=(ref.relu_forward, ref.relu_backward),
-                   cases=_relu_cases, mistakes=tuple(RELU_MISTAKES)),
+                   cases=_relu_cases, names=("relu_forward", "relu_backward"),
+                   mistakes=tuple(RELU_MISTAKES)),
+    # mlp_forward calls the layers: while it is judged they are the
+    # reference's, so a mistake in a layer costs points in its own part only.
     "mlp": Graded(name=MLP,
                   reference=(ref.mlp_forward, ref.mlp_backward),
-                  cases=_mlp_cases, mistakes=tuple(MLP_MISTAKES)),
+                  cases=_mlp_cases, names=("mlp_forward", "mlp_backward"),
+                  mistakes=tuple(MLP_MISTAKES), uses=LAYERS),
 }
