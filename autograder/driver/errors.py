@@ -12,10 +12,16 @@ wire and becomes the student's sentence on the judge's side:
 """
 from __future__ import annotations
 
+import os
 import traceback
 from typing import Any
 
+import numpy as np
+
 CELL_PREFIX = "<cell "   # filename of code compiled from a notebook cell
+# the autograder package (in a sandbox, only its driver): never the student's code
+_HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LIBRARIES = tuple(os.path.dirname(os.path.abspath(m.__file__)) for m in (os, np))
 MAX_MESSAGE = 500
 
 
@@ -41,6 +47,11 @@ def describe(err: BaseException, where: dict[str, Any] | None = None) -> dict[st
         last = mine[-1]
         out.update(function=last.name[:100], line=last.lineno or 0,
                    text=_clip((last.line or "").strip()), cell=last.filename[len(CELL_PREFIX):-1])
+    else:  # code not from a cell (a kernel's own files, a module): name its function
+        theirs = [f for f in frames if not f.filename.startswith((_HERE, *_LIBRARIES))
+                  and not f.name.startswith(("<", "__"))]
+        if theirs:
+            out.update(function=theirs[-1].name[:100])
     return out
 
 

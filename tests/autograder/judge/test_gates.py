@@ -385,7 +385,7 @@ class Tensor:  # an object of a kind that cannot cross the wire
     ("prelu", (ref.prelu_forward, lambda d, c: (ref.prelu_backward(d, c)[0], d)),
      "your da should be a single number, got an array of shape (3, 4)"),
     ("prelu", (_boom, ref.prelu_backward),
-     "your prelu raised ZeroDivisionError: division by zero (x = [["),
+     "your prelu raised ZeroDivisionError: division by zero, in _boom (x = [["),
     ("prelu", (_CELL_FORWARD, ref.prelu_backward),
      "your prelu_forward raised ZeroDivisionError: division by zero, line 2 of its "
      "cell: scale = 1 / 0 (x = [["),
