@@ -37,6 +37,14 @@ class Course:
         self.results = self.root / "course" / "grading"
         self.db_url = "sqlite:///" + str(self.root / "course" / "gradebook.db")
 
+    def config(self):
+        """The course's nbgrader configuration (late penalties, say)."""
+        from traitlets.config import Config
+        from traitlets.config.loader import PyFileConfigLoader
+        if not (self.root / "nbgrader_config.py").is_file():
+            return Config()
+        return PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+
     def source_notebooks(self, assignment: str) -> list[pathlib.Path]:
         return sorted((self.source / assignment).glob("*.ipynb"))
 
@@ -98,7 +106,7 @@ def _record_grades(course: Course, student: str, assignment: str, outcomes: list
             notebook.late_submission_penalty = None
             gb.db.commit()
             if sub.total_seconds_late > 0:
-                penalty = LateSubmissionPlugin().late_submission_penalty(
+                penalty = LateSubmissionPlugin(config=course.config()).late_submission_penalty(
                     student, notebook.score, sub.total_seconds_late)
                 if penalty:
                     notebook.late_submission_penalty = max(0.0, min(penalty, notebook.score))

@@ -146,3 +146,16 @@ def test_a_run_killed_part_way_resumes_to_the_same_gradebook(reference, tmp_path
     again = cli(course, "grade", NAME)
     assert f"{len(names)} submissions already graded in this run: kept" in again.stdout
     same_as_reference(course, reference)
+
+
+def test_a_late_penalty_set_in_the_course_config_applies(tmp_path):
+    course = make_course(tmp_path, NAME)
+    with open(course / "nbgrader_config.py", "a") as f:
+        f.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    from scratch import nbgrader
+    nbgrader(course, "db", "assignment", "add", NAME, "--duedate=2026-11-30 12:00:00 UTC")
+    release = notebook(course, "release", NAME)
+    submit(course, "late", NAME, fill(release, solution_cells(course, NAME)))  # Dec 1st
+    cli(course, "grade", NAME, "--workers", "1")
+    row = exported(course).splitlines()[1].split(",")
+    assert row[1] == "late" and row[5] == "20.0" and row[8] == "20.0" and row[4] == "0.0", row
