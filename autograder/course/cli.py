@@ -238,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         found = import_zip(root, args.name, args.zip, roster=args.roster,
                            dry_run=args.dry_run, overwrite=args.overwrite)
         print(found.text())
+        return 0 if found.ok else 1
     elif args.command == "grade":
         return grade_command(args, root)
     elif args.command == "check":
