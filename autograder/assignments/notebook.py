@@ -52,40 +52,28 @@ class Solution:
     methods: tuple[str, ...] = ()  # for classes: which bodies the student writes
 
 
+@dataclass(frozen=True)
 class Tests:
     """A graded test cell: the hidden check of ``key`` (the cases with
     indices ``cases``, all when None), then the visible check ``visible``,
     a function of the student's names whose source is written into the
-    cell and called there."""
+    cell and called there. The names come from the graded record."""
+    key: str
+    points: int
+    visible: Callable | None = None
+    cases: tuple[int, ...] | None = None
 
-    def __init__(self, key: str, *args, points: int | None = None,
-                 visible: Callable | str | None = None,
-                 cases: tuple[int, ...] | None = None, uses: tuple[str, ...] = ()):
-        # Tests(key, points, visible=fn): the form of the specs; the older
-        # Tests(key, impl, points, visible_source) is read too while specs move.
-        if args and isinstance(args[0], str):
-            self.legacy_impl, args = args[0], args[1:]
-        else:
-            self.legacy_impl = None
-        if args:
-            points, *rest = args
-            if rest:
-                visible = rest[0]
-        self.key, self.points, self.visible, self.cases = key, points, visible, cases
-        self.uses = uses
-        if self.points is None or self.points <= 0:
-            raise ValueError(f"{key}: a test cell needs points > 0")
+    def __post_init__(self):
+        if self.points <= 0:
+            raise ValueError(f"{self.key}: a test cell needs points > 0")
 
     @property
     def names(self) -> tuple[str, ...]:
-        """The student's names this cell checks (from the graded record)."""
         from autograder.judge import graded
         return graded(self.key).names
 
     @property
     def impl(self) -> str:
-        if self.legacy_impl is not None:
-            return self.legacy_impl
         from autograder.judge import graded
         return graded(self.key).impl
 
@@ -218,8 +206,6 @@ def test_source(cell: Tests) -> str:
     call is an assignment, not an expression: nbgrader would score a cell's
     trailing expression by its value.
     """
-    if cell.legacy_impl is not None:
-        return _legacy_test_source(cell)
     args = [repr(cell.key)] + ([f"cases={list(cell.cases)!r}"] if cell.cases is not None else [])
     hidden = "\n".join([HIDDEN_BEGIN, "from autograder.driver.kernel import hidden_check",
                         f"_ = hidden_check({', '.join(args)})", HIDDEN_END])
@@ -235,23 +221,6 @@ def test_source(cell: Tests) -> str:
             f"    {fn.__name__}({', '.join(params)})"]
     return "\n".join([hidden, note, "", textwrap.dedent(inspect.getsource(fn)).strip(), "", ""]
                      + call)
-
-
-def _legacy_test_source(cell: Tests) -> str:
-    args = [repr(cell.key), f"lambda: {cell.impl}"]
-    if cell.cases is not None:
-        args.append(f"cases={list(cell.cases)!r}")
-    if cell.uses:
-        args.append(f"uses={list(cell.uses)!r}")
-    hidden = "\n".join([HIDDEN_BEGIN, "from autograder.judge.local import hidden_check",
-                        f"_ = hidden_check({', '.join(args)})", HIDDEN_END])
-    visible = textwrap.dedent(cell.visible or "").strip()
-    note = "# The grader's hidden checks of this part run in this cell too."
-    if not visible:
-        return "\n".join([hidden, note])
-    quiet = ["import warnings", "with warnings.catch_warnings():",
-             "    warnings.simplefilter('ignore')"]
-    return "\n".join([hidden, note] + quiet + [textwrap.indent(visible, "    ")])
 
 
 def build(assignment: Assignment) -> nbformat.NotebookNode:
