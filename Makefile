@@ -10,6 +10,12 @@ SYSTEM := $(VENV)/.system
 MATHJAX_VERSION := 3.2.2
 MATHJAX := _vendor/mathjax/tex-chtml.js
 SPHINX_FLAGS := --all -W -n --keep-going
+# The book's edition: open (self-study, the default) or class (graded
+# functions as signatures only; README, "Editions of the book"). The open
+# edition is built into _build/html, the class edition into
+# _build/class/_build/html; both share _build/.jupyter_cache.
+EDITION ?= open
+BOOK_OUT := $(if $(filter open,$(EDITION)),.,_build/$(EDITION))
 # Debian packages the tests drive for real: the browser and its driver for
 # the website tests, bubblewrap for running untrusted student code.
 APT_PACKAGES := chromium chromium-driver bubblewrap
@@ -54,7 +60,7 @@ $(STAMP): requirements.lock pyproject.toml
 book: release site
 
 site: env
-	$(BIN)/jupyter-book build $(SPHINX_FLAGS) .
+	COURSE_EDITION=$(EDITION) $(BIN)/jupyter-book build $(SPHINX_FLAGS) --path-output $(BOOK_OUT) .
 
 # The chapters as plain notebooks (no outputs) beside their .md sources,
 # for the launch buttons; tests/website/test_notebooks.py keeps them in sync.

@@ -38,8 +38,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def browser():
+def _chromium(width: int, height: int, phone: bool = False):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -54,10 +53,30 @@ def browser():
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-                 "--window-size=1280,900"):
+                 f"--window-size={width},{height}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
+    if phone:  # a phone's viewport and touch layout, not just a narrow window
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 3, "mobile": True})
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browser():
+    driver = _chromium(1280, 900)
+    yield driver
+    driver.quit()
+
+
+PHONE = (390, 844)
+
+
+@pytest.fixture(scope="session")
+def phone():
+    """Chromium as a 390x844 phone."""
+    driver = _chromium(*PHONE, phone=True)
     yield driver
     driver.quit()

@@ -19,22 +19,10 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-import yaml
+from website.pages import PAGES, open_page
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-
-def toc_pages() -> list[str]:
-    """Every page of _toc.yml as its path under the site, e.g. chapters/x.html."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [c["file"] for c in part["chapters"]]
-    files += [c["file"] for c in toc.get("chapters", [])]
-    return [f + ".html" for f in files]
-
-
-PAGES = toc_pages()
 
 # TeX that survived typesetting: delimiters or common commands in prose.
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\\begin\{|\\(frac|sum|sqrt|mathbf|nabla|partial"
@@ -46,28 +34,6 @@ root.querySelectorAll('pre, code, script, style, mjx-container, .highlight, '
   + 'mjx-assistive-mml, textarea').forEach(e => e.remove());
 return root.textContent;
 """
-
-WAIT_FOR_MATH_JS = """
-const done = arguments[arguments.length - 1];
-if (!document.querySelector('script[src*="mathjax"]')) { done('no math'); return; }
-const start = Date.now();
-(function poll() {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    MathJax.startup.promise.then(() => done('typeset'), e => done('error: ' + e));
-  } else if (Date.now() - start > 20000) { done('MathJax never started');
-  } else { setTimeout(poll, 50); }
-})();
-"""
-
-
-def open_page(browser, url: str) -> str:
-    """Load ``url``, wait for MathJax, return its verdict."""
-    browser.get(url)
-    WebDriverWait(browser, 30).until(
-        lambda d: d.execute_script("return document.readyState") == "complete")
-    browser.set_script_timeout(40)
-    return browser.execute_async_script(WAIT_FOR_MATH_JS)
-
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_loads_without_console_errors(browser, site_url, page):
