@@ -17,13 +17,16 @@ a function of ``solutions/`` that is not graded (the class edition prints
 those in full, e.g. a validation line shared by many functions). A body
 counts as leaked from a text when a run of ``RUN`` of its distinctive lines
 (all of them if it has fewer) appears there in order, at most ``GAP``
-other non-trivial lines apart.
+other non-trivial lines apart; a line counts when it contains the graded
+line (so a line of code inside a string of a script is found too).
 """
 from __future__ import annotations
 
 import ast
+import bisect
 import dataclasses
 import html
+import itertools
 import json
 import pathlib
 import re
@@ -224,30 +227,45 @@ class Detector:
             n = normalize(line)
             if not is_trivial(n):
                 seq.append((number, n))
+        # a graded line may sit inside a longer one (a string in a script):
+        # look for each as a substring of the joined lines, then map back
+        joined = "\n".join(n for _, n in seq)
+        starts = list(itertools.accumulate((len(n) + 1 for _, n in seq), initial=0))
         positions: dict[str, list[int]] = {}
-        for k, (_, n) in enumerate(seq):
-            if n in self._wanted:
-                positions.setdefault(n, []).append(k)
+        for wanted in self._wanted:
+            i = joined.find(wanted)
+            while i != -1:
+                positions.setdefault(wanted, []).append(bisect.bisect_right(starts, i) - 1)
+                i = joined.find(wanted, i + 1)
         if not positions:
             return []
+        seq_sets = {}
+        for wanted, ks in positions.items():
+            for k in ks:
+                seq_sets.setdefault(k, set()).add(wanted)
         leaks = []
         for body in self.bodies:
             run = min(RUN, len(body.distinctive))
-            hit = self._find_run(body.distinctive, run, seq, positions)
+            hit = self._find_run(body.distinctive, run, seq_sets, positions)
             if hit is not None:
                 start, matched = hit
                 leaks.append(Leak(body, f"{where}:{seq[start][0]}", matched))
         return leaks
 
     @staticmethod
-    def _find_run(distinctive, run, seq, positions):
+    def _find_run(distinctive, run, seq_sets, positions):
+        """(start, lines) of the first run of distinctive lines found, or None.
+
+        seq_sets maps a non-trivial line's index to the graded lines it
+        contains; consecutive lines of the run may be up to GAP lines apart.
+        """
         for i in range(len(distinctive) - run + 1):
             window = distinctive[i:i + run]
             for start in positions.get(window[0], []):
                 k, ok = start, True
                 for wanted in window[1:]:
-                    ahead = [j for j in range(k + 1, min(k + 2 + GAP, len(seq)))
-                             if seq[j][1] == wanted]
+                    ahead = [j for j in range(k + 1, k + 2 + GAP)
+                             if wanted in seq_sets.get(j, ())]
                     if not ahead:
                         ok = False
                         break

@@ -84,6 +84,26 @@ def offer_download(app, pagename, templatename, context, doctree) -> None:
         context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def executed_notebook(app, source: pathlib.Path) -> nbformat.NotebookNode:
+    """The chapter as myst-nb reads it, with the outputs of its cached execution.
+
+    myst-nb's own copy (jupyter_execute/) has outputs only in a build that
+    executed the chapter, not in one that took them from the cache; the
+    cache is asked directly here, with the notebook myst-nb would match.
+    """
+    from jupyter_cache import get_cache
+    from myst_nb.core.read import create_nb_reader
+
+    text = source.read_text()
+    reader = create_nb_reader(str(source), app.env.myst_config, app.env.mystnb_config, text)
+    nb = reader.read(text)
+    try:
+        _, nb = get_cache(app.env.mystnb_config.execution_cache_path).merge_match_into_notebook(nb)
+    except KeyError:
+        pass  # not executed (execution off, or excluded): the cells without outputs
+    return nb
+
+
 def write_downloads(app, exception) -> None:
     """Replace each page's executed-notebook download by its reader's notebook."""
     if exception is not None or app.builder.format != "html":
@@ -92,12 +112,11 @@ def write_downloads(app, exception) -> None:
     targets = launch.Targets.from_theme_options(app.config.html_theme_options)
     root = pathlib.Path(app.srcdir)
     for docname in sorted(app.env.found_docs):
-        run = executed / f"{docname}.ipynb"
+        if not (executed / f"{docname}.ipynb").exists():
+            continue  # not a notebook page
         download = pathlib.Path(app.outdir) / "_sources" / f"{docname}.ipynb"
-        if not run.exists():
-            continue
         download.parent.mkdir(parents=True, exist_ok=True)
-        nb = nbformat.read(run, as_version=4)
         source = root / app.env.doc2path(docname, base=False)
+        nb = executed_notebook(app, source)
         page = page_notebook(nb, source, app.config.course_edition, targets, root)
         download.write_text(nbformat.writes(page) + "\n")

@@ -1,15 +1,21 @@
 """The built website, served on loopback and opened in Debian's chromium.
 
-The site is built by the README's build command (``make book``; ``make
-test`` builds it first). These fixtures never build it themselves and never
-skip: a missing build is a failure with the command that makes it.
+The open edition is built by the README's build command (``make book``;
+``make test`` builds it first): these fixtures never build it themselves
+and never skip, a missing build is a failure with the command that makes
+it. The class edition is built here, once per test run (``class_build``),
+from the open edition's executed notebooks.
 """
 from __future__ import annotations
 
+import dataclasses
+import fcntl
 import functools
 import http.server
 import os
 import pathlib
+import subprocess
+import sys
 import tempfile
 import threading
 
@@ -80,3 +86,75 @@ def phone():
     driver = _chromium(*PHONE, phone=True)
     yield driver
     driver.quit()
+
+
+# ------------------------------------------------------------ class edition
+
+CLASS_OUT = ROOT / "_build" / "class"
+CLASS_HTML = CLASS_OUT / "_build" / "html"
+# Launch targets for the test build: the class edition refuses placeholders.
+CLASS_TARGETS = {"https://github.com/example-org/how-networks-learn":
+                 "https://github.com/fall-course/networks",
+                 "https://hub.example.edu": "https://hub.fall-course.test"}
+
+
+def sphinx_flags() -> list[str]:
+    """The Makefile's SPHINX_FLAGS: the test builds as `make book` does."""
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if line.startswith("SPHINX_FLAGS :="):
+            return line.split(":=", 1)[1].split()
+    raise AssertionError("no SPHINX_FLAGS line in the Makefile")
+
+
+def class_config(tmp: pathlib.Path, targets: dict[str, str]) -> pathlib.Path:
+    """_config.yml with the given launch targets replaced, as a file in tmp.
+
+    Jupyter Book resolves local_extensions relative to the config file, so
+    that path is made absolute.
+    """
+    text = (ROOT / "_config.yml").read_text()
+    for old, new in targets.items():
+        if old not in text:
+            raise AssertionError(f"_config.yml no longer contains {old}: update CLASS_TARGETS")
+        text = text.replace(old, new)
+    text = text.replace("course_site: _ext", f"course_site: {ROOT / '_ext'}")
+    path = tmp / "_config.yml"
+    path.write_text(text)
+    return path
+
+
+def build_class_edition(config: pathlib.Path, out: pathlib.Path) -> subprocess.CompletedProcess:
+    jupyter_book = pathlib.Path(sys.executable).parent / "jupyter-book"
+    env = dict(os.environ, COURSE_EDITION="class", OPENBLAS_NUM_THREADS="1",
+               OMP_NUM_THREADS="1")
+    return subprocess.run([str(jupyter_book), "build", *sphinx_flags(), "--path-output",
+                           str(out), "--config", str(config), str(ROOT)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@dataclasses.dataclass
+class ClassBuild:
+    returncode: int
+    log: str
+    html: pathlib.Path
+
+
+@pytest.fixture(scope="session")
+def class_build(tmp_path_factory) -> ClassBuild:
+    """The class edition, built once per test run into _build/class.
+
+    Both test workers may ask for it: a lock lets the first build it and the
+    other reuse it. The build reuses the open edition's executed notebooks.
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"single-{os.getpid()}"
+    CLASS_OUT.mkdir(parents=True, exist_ok=True)
+    stamp, log = CLASS_OUT / "built-by-test-run", CLASS_OUT / "build.log"
+    with open(CLASS_OUT / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stamp.exists() or stamp.read_text().split()[0] != run:
+            config = class_config(tmp_path_factory.mktemp("class-config"), CLASS_TARGETS)
+            done = build_class_edition(config, CLASS_OUT)
+            log.write_text(done.stdout + done.stderr)
+            stamp.write_text(f"{run} {done.returncode}\n")
+        returncode = int(stamp.read_text().split()[1])
+    return ClassBuild(returncode, log.read_text(), CLASS_HTML)
