@@ -28,7 +28,13 @@ export MKL_NUM_THREADS := 1
 
 .PHONY: env book site release test notebooks lock clean
 
-env: $(STAMP) $(SYSTEM) $(MATHJAX)
+# Wheels of what a chapter notebook needs (the install line of
+# _ext/launch.py, plus ipykernel to run it, and setuptools to build the
+# course), at the pinned versions: the website tests install them offline
+# into a fresh environment.
+NOTEBOOK_WHEELS := $(VENV)/notebook-wheels
+
+env: $(STAMP) $(SYSTEM) $(MATHJAX) $(NOTEBOOK_WHEELS)/.done
 
 $(SYSTEM):
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -55,6 +61,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+$(NOTEBOOK_WHEELS)/.done: requirements.lock _ext/launch.py Makefile | $(STAMP)
+	rm -rf $(NOTEBOOK_WHEELS)
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check -d $(NOTEBOOK_WHEELS) \
+	  -c requirements.lock $$($(BIN)/python _ext/launch.py packages) ipykernel setuptools
 	touch $@
 
 book: release site

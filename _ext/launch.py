@@ -68,20 +68,27 @@ def package_name(root: pathlib.Path = ROOT) -> str:
     return tomllib.loads((root / "pyproject.toml").read_text())["project"]["name"]
 
 
+# What a chapter notebook needs besides the course itself (and Jupyter).
+NOTEBOOK_PACKAGES = ("numpy", "matplotlib")
+
+
 def install_line(targets: Targets, root: pathlib.Path = ROOT) -> str:
     """The one command that prepares a fresh environment for any chapter notebook."""
     if targets.repository_is_set:
         source = f'"{package_name(root)} @ git+{targets.repository}@{targets.branch}"'
     else:  # no public repository configured: install from a clone
-        source = "PATH/TO/CLONE"
-    return f"pip install numpy matplotlib {source}"
+        source = CLONE
+    return f"pip install {' '.join(NOTEBOOK_PACKAGES)} {source}"
+
+
+CLONE = "PATH/TO/CLONE"
 
 
 def how_to_run(targets: Targets, edition: str, root: pathlib.Path = ROOT) -> str:
     """Markdown telling a reader how to run a chapter notebook outside the book."""
     line = install_line(targets, root)
     where = ("" if targets.repository_is_set else
-             " (PATH/TO/CLONE is a clone of the course's repository)")
+             f" ({CLONE} is a clone of the course's repository)")
     text = [
         "**Running this notebook.** It runs in any fresh Python 3.11+ environment "
         f"prepared with one line{where}:",
@@ -103,3 +110,11 @@ def check_paragraph() -> str:
             "your own machine too: in a clone of the course's repository, run "
             "`make env` once, then\n\n"
             f"    {CHECK_COMMAND}\n")
+
+
+if __name__ == "__main__":  # `python _ext/launch.py packages`, for the Makefile
+    import sys
+
+    if sys.argv[1:] != ["packages"]:
+        sys.exit("usage: python _ext/launch.py packages")
+    print(" ".join(NOTEBOOK_PACKAGES))

@@ -139,22 +139,36 @@ class ClassBuild:
     html: pathlib.Path
 
 
+def once_per_test_run(folder: pathlib.Path, make) -> int:
+    """Run make(), which fills folder, once per test run; return its result code.
+
+    Both test workers may ask: a lock lets the first one make it and the
+    other reuse it. A folder made by an earlier run is made again.
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"single-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = folder / "made-by-test-run"
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stamp.exists() or stamp.read_text().split()[0] != run:
+            code = make()
+            stamp.write_text(f"{run} {code}\n")
+        return int(stamp.read_text().split()[1])
+
+
 @pytest.fixture(scope="session")
 def class_build(tmp_path_factory) -> ClassBuild:
     """The class edition, built once per test run into _build/class.
 
-    Both test workers may ask for it: a lock lets the first build it and the
-    other reuse it. The build reuses the open edition's executed notebooks.
+    It reuses the open edition's executed notebooks (the shared cache).
     """
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"single-{os.getpid()}"
-    CLASS_OUT.mkdir(parents=True, exist_ok=True)
-    stamp, log = CLASS_OUT / "built-by-test-run", CLASS_OUT / "build.log"
-    with open(CLASS_OUT / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not stamp.exists() or stamp.read_text().split()[0] != run:
-            config = class_config(tmp_path_factory.mktemp("class-config"), CLASS_TARGETS)
-            done = build_class_edition(config, CLASS_OUT)
-            log.write_text(done.stdout + done.stderr)
-            stamp.write_text(f"{run} {done.returncode}\n")
-        returncode = int(stamp.read_text().split()[1])
+    log = CLASS_OUT / "build.log"
+
+    def make() -> int:
+        config = class_config(tmp_path_factory.mktemp("class-config"), CLASS_TARGETS)
+        done = build_class_edition(config, CLASS_OUT)
+        log.write_text(done.stdout + done.stderr)
+        return done.returncode
+
+    returncode = once_per_test_run(CLASS_OUT, make)
     return ClassBuild(returncode, log.read_text(), CLASS_HTML)
