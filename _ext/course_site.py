@@ -2,7 +2,8 @@
 
 - editions.py: the open and the class edition (graded code, leak guard);
 - page_notebooks.py: the notebook a reader downloads from each page;
-- try_it.py: the ``try-it`` directive (where an assignment comes from);
+- try_it.py: the ``try-it`` and ``how-to-run`` directives (where an
+  assignment comes from, how to run a page notebook);
 - glued_math.py: glued numbers that end a formula become part of it;
 - static/: the site's own CSS and scripts (small screens, slider figures).
 
@@ -45,6 +46,7 @@ def _add_static(app, config):
 def setup(app):
     editions.setup(app)
     app.add_directive("try-it", try_it.TryIt)
+    app.add_directive("how-to-run", try_it.HowToRun)
     app.add_transform(glued_math.GluedNumbersIntoMath)
     app.connect("config-inited", _add_static)
     app.add_css_file("course.css")

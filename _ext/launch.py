@@ -90,8 +90,8 @@ def how_to_run(targets: Targets, edition: str, root: pathlib.Path = ROOT) -> str
     where = ("" if targets.repository_is_set else
              f" ({CLONE} is a clone of the course's repository)")
     text = [
-        "**Running this notebook.** It runs in any fresh Python 3.11+ environment "
-        f"prepared with one line{where}:",
+        "**Running the chapter notebooks.** Each one runs in any fresh Python 3.11+ "
+        f"environment prepared with one line{where}:",
         "",
         f"    {line}",
         "",

@@ -1,4 +1,4 @@
-"""The ``try-it`` directive: where a chapter's assignment comes from.
+"""The ``try-it`` and ``how-to-run`` directives: where the notebooks come from.
 
     ```{try-it} 04_update_rules
     ```
@@ -10,6 +10,13 @@ and how to run the full hidden checks on one's own work. Class edition:
 the assignment is fetched from the course's JupyterHub (launch.py), and
 the site offers no copy (the capstone's release contains reference pieces
 of the earlier assignments).
+
+    ```{how-to-run}
+    ```
+
+prints what every page notebook says at its top (launch.py): the one
+install line that makes a fresh environment run any chapter, and, in the
+open edition, how to run the hidden checks on one's own assignment.
 """
 from __future__ import annotations
 
@@ -49,6 +56,17 @@ class TryIt(SphinxDirective):
                     + launch.check_paragraph().replace("PATH/TO/NOTEBOOK.ipynb",
                                                        f"PATH/TO/{assignment}.ipynb"))
         container = nodes.container(classes=["try-it"])
+        self.state.nested_parse(StringList(text.splitlines(), source=self.env.docname),
+                                self.content_offset, container)
+        return [container]
+
+
+class HowToRun(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        targets = launch.Targets.from_theme_options(self.config.html_theme_options)
+        text = launch.how_to_run(targets, self.config.course_edition,
+                                 pathlib.Path(self.env.srcdir))
+        container = nodes.container(classes=["how-to-run"])
         self.state.nested_parse(StringList(text.splitlines(), source=self.env.docname),
                                 self.content_offset, container)
         return [container]

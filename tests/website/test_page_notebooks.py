@@ -110,7 +110,7 @@ def test_page_notebook_runs_in_a_fresh_environment(browser, site_url, fresh_env,
     from nbclient.exceptions import CellExecutionError
 
     nb = _download(browser, site_url, page)
-    how = next((c.source for c in nb.cells if "Running this notebook" in c.source), "")
+    how = next((c.source for c in nb.cells if "Running the chapter notebooks" in c.source), "")
     assert launch.install_line(TARGETS) in how, (
         f"{page}: the notebook does not print the install line "
         f"{launch.install_line(TARGETS)!r} (its first cells: {[c.source[:80] for c in nb.cells[:3]]})")
