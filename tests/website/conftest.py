@@ -14,7 +14,6 @@ import functools
 import http.server
 import os
 import pathlib
-import subprocess
 import sys
 import tempfile
 import threading
@@ -90,46 +89,12 @@ def phone():
 
 # ------------------------------------------------------------ class edition
 
-CLASS_OUT = ROOT / "_build" / "class"
-CLASS_HTML = CLASS_OUT / "_build" / "html"
-# Launch targets for the test build: the class edition refuses placeholders.
-CLASS_TARGETS = {"https://github.com/example-org/how-networks-learn":
-                 "https://github.com/fall-course/networks",
-                 "https://hub.example.edu": "https://hub.fall-course.test"}
+sys.path.insert(0, str(ROOT / "_ext"))
+import build_editions as build  # noqa: E402  (shared with the benchmarks)
 
-
-def sphinx_flags() -> list[str]:
-    """The Makefile's SPHINX_FLAGS: the test builds as `make book` does."""
-    for line in (ROOT / "Makefile").read_text().splitlines():
-        if line.startswith("SPHINX_FLAGS :="):
-            return line.split(":=", 1)[1].split()
-    raise AssertionError("no SPHINX_FLAGS line in the Makefile")
-
-
-def class_config(tmp: pathlib.Path, targets: dict[str, str]) -> pathlib.Path:
-    """_config.yml with the given launch targets replaced, as a file in tmp.
-
-    Jupyter Book resolves local_extensions relative to the config file, so
-    that path is made absolute.
-    """
-    text = (ROOT / "_config.yml").read_text()
-    for old, new in targets.items():
-        if old not in text:
-            raise AssertionError(f"_config.yml no longer contains {old}: update CLASS_TARGETS")
-        text = text.replace(old, new)
-    text = text.replace("course_site: _ext", f"course_site: {ROOT / '_ext'}")
-    path = tmp / "_config.yml"
-    path.write_text(text)
-    return path
-
-
-def build_class_edition(config: pathlib.Path, out: pathlib.Path) -> subprocess.CompletedProcess:
-    jupyter_book = pathlib.Path(sys.executable).parent / "jupyter-book"
-    env = dict(os.environ, COURSE_EDITION="class", OPENBLAS_NUM_THREADS="1",
-               OMP_NUM_THREADS="1")
-    return subprocess.run([str(jupyter_book), "build", *sphinx_flags(), "--path-output",
-                           str(out), "--config", str(config), str(ROOT)],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
+CLASS_OUT = build.OUTPUT["class"]
+CLASS_HTML = build.html("class")
+CLASS_TARGETS = build.STAND_IN_TARGETS  # the class edition refuses placeholders
 
 
 @dataclasses.dataclass
@@ -165,8 +130,9 @@ def class_build(tmp_path_factory) -> ClassBuild:
     log = CLASS_OUT / "build.log"
 
     def make() -> int:
-        config = class_config(tmp_path_factory.mktemp("class-config"), CLASS_TARGETS)
-        done = build_class_edition(config, CLASS_OUT)
+        config = build.config_with_targets(tmp_path_factory.mktemp("class-config"),
+                                           CLASS_TARGETS)
+        done = build.build("class", config=config)
         log.write_text(done.stdout + done.stderr)
         return done.returncode
 

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from website.conftest import CLASS_TARGETS, HTML, ROOT, build_class_edition, class_config
+from website.conftest import CLASS_TARGETS, HTML, ROOT, build
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import graded  # noqa: E402
@@ -114,8 +114,8 @@ def test_class_edition_serves_no_assignment_notebook(class_build):
 
 
 def test_class_edition_refuses_placeholder_launch_targets(tmp_path):
-    config = class_config(tmp_path, {})  # the committed targets: placeholders
-    done = build_class_edition(config, tmp_path / "out")
+    config = build.config_with_targets(tmp_path, {})  # the committed targets: placeholders
+    done = build.build("class", config=config, out=tmp_path / "out")
     output = done.stdout + done.stderr
     assert done.returncode != 0, "a class edition with placeholder launch targets was built"
     assert "still placeholders" in output and "repository.url" in output, _tail(output)
