@@ -119,3 +119,17 @@ def test_class_edition_refuses_placeholder_launch_targets(tmp_path):
     output = done.stdout + done.stderr
     assert done.returncode != 0, "a class edition with placeholder launch targets was built"
     assert "still placeholders" in output and "repository.url" in output, _tail(output)
+
+
+@pytest.mark.parametrize("edition", ["open", "class"])
+def test_no_page_sends_readers_to_the_instructor_sources(class_build, edition):
+    """exercises/ holds the solutions: pages name and link only the released notebooks."""
+    html = HTML if edition == "open" else class_build.html
+    naming = {}
+    for page in sorted((html / "chapters").glob("*.html")):
+        text = "\n".join(graded.text_lines(page))
+        hits = re.findall(r".{0,40}exercises/.{0,40}", text)
+        links = re.findall(r'href="[^"]*exercises/[^"]*"', page.read_text())
+        if hits or links:
+            naming[page.name] = hits[:2] + links[:2]
+    assert not naming, f"{edition} edition: pages that point at exercises/: {naming}"
