@@ -133,3 +133,33 @@ def test_no_page_sends_readers_to_the_instructor_sources(class_build, edition):
         if hits or links:
             naming[page.name] = hits[:2] + links[:2]
     assert not naming, f"{edition} edition: pages that point at exercises/: {naming}"
+
+
+def _prose(page: pathlib.Path) -> list[str]:
+    """A chapter's article without what the editions may differ in.
+
+    Removed: code blocks, the class edition's notes on graded functions,
+    the "Try it" directive's text and the page header's buttons.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    article = soup.select_one("article.bd-article")
+    for node in article.select("div.highlight, div.try-it, script, style"):
+        node.decompose()
+    for note in article.select("div.admonition.note"):
+        if "published after the deadline" in note.get_text():
+            note.decompose()
+    return [line.strip() for line in article.get_text("\n").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("chapter", sorted(PRINTED))
+def test_nothing_else_changes_in_the_class_edition(class_build, chapter):
+    import difflib
+
+    open_text = _prose(HTML / "chapters" / f"{chapter}.html")
+    class_text = _prose(class_build.html / "chapters" / f"{chapter}.html")
+    diff = [l for l in difflib.unified_diff(open_text, class_text, "open", "class", n=0,
+                                            lineterm="") if l[:1] in "+-"]
+    assert not diff, f"{chapter}: the editions differ outside the graded code:\n" + \
+        "\n".join(diff[:20])

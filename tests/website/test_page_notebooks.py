@@ -61,7 +61,8 @@ def _make_fresh_env() -> int:
     python = FRESH / "venv" / "bin" / "python"
     done = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-compile", "--no-index", "--find-links", str(WHEELS), *packages, "ipykernel"], capture_output=True, text=True)
+         "--no-compile", "--no-index", "--find-links", str(WHEELS), *packages, "ipykernel"],
+        capture_output=True, text=True)
     (FRESH / "setup.log").write_text(" ".join(packages) + "\n" + done.stdout + done.stderr)
     spec = FRESH / "kernels" / KERNEL
     spec.mkdir(parents=True, exist_ok=True)
@@ -111,9 +112,10 @@ def test_page_notebook_runs_in_a_fresh_environment(browser, site_url, fresh_env,
 
     nb = _download(browser, site_url, page)
     how = next((c.source for c in nb.cells if "Running the chapter notebooks" in c.source), "")
+    first = [c.source[:80] for c in nb.cells[:3]]
     assert launch.install_line(TARGETS) in how, (
         f"{page}: the notebook does not print the install line "
-        f"{launch.install_line(TARGETS)!r} (its first cells: {[c.source[:80] for c in nb.cells[:3]]})")
+        f"{launch.install_line(TARGETS)!r} (its first cells: {first})")
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None

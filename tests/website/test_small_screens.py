@@ -115,7 +115,8 @@ def test_what_scrolls_shows_a_scroll_bar_on_a_phone(phone, site_url, page):
     open_page(phone, site_url + page)
     hidden = [b for b in phone.execute_script(SCROLL_BARS_JS) if b[2] < SCROLL_BAR]
     assert not hidden, f"{page}: boxes that scroll sideways with no visible scroll bar:\n" + \
-        "\n".join(f"  {what}: {more}px to scroll, scroll bar {bar:.0f}px" for what, more, bar in hidden)
+        "\n".join(f"  {what}: {more}px to scroll, scroll bar {bar:.0f}px"
+                  for what, more, bar in hidden)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -124,7 +125,8 @@ def test_figures_of_several_panels_stay_readable_on_a_phone(phone, site_url, pag
     shrunk = [f for f in phone.execute_script(WIDE_FIGURES_JS, WIDE)
               if f[2] < min(READABLE, f[1])]
     assert not shrunk, f"{page}: figures of several panels shrunk below {READABLE}px:\n" + \
-        "\n".join(f"  {name}: {natural}px wide, shown at {shown}px" for name, natural, shown in shrunk)
+        "\n".join(f"  {name}: {natural}px wide, shown at {shown}px"
+                  for name, natural, shown in shrunk)
 
 
 @pytest.mark.parametrize("page", PAGES)
