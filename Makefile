@@ -14,6 +14,12 @@ SYSTEM := $(VENV)/.system
 MATHJAX_VERSION := 3.2.2
 MATHJAX := _vendor/mathjax/tex-chtml.js
 SPHINX_FLAGS := --all -W -n --keep-going
+# The book's edition: open (self-study, the default) or class (graded
+# functions as signatures only; README, "Editions of the book"). The open
+# edition is built into _build/html, the class edition into
+# _build/class/_build/html; both share _build/.jupyter_cache.
+EDITION ?= open
+BOOK_OUT := $(if $(filter open,$(EDITION)),.,_build/$(EDITION))
 # Debian packages the tests drive for real: the browser and its driver for
 # the website tests, bubblewrap for running untrusted student code.
 APT_PACKAGES := chromium chromium-driver bubblewrap
@@ -26,7 +32,13 @@ export MKL_NUM_THREADS := 1
 
 .PHONY: env book site release test notebooks lock clean
 
-env: $(STAMP) $(SYSTEM) $(MATHJAX) $(SANDBOX_STAMP)
+# Wheels of what a chapter notebook needs (the install line of
+# _ext/launch.py, plus ipykernel to run it, and setuptools to build the
+# course), at the pinned versions: the website tests install them offline
+# into a fresh environment.
+NOTEBOOK_WHEELS := $(VENV)/notebook-wheels
+
+env: $(STAMP) $(SYSTEM) $(MATHJAX) $(SANDBOX_STAMP) $(NOTEBOOK_WHEELS)/.done
 
 $(SYSTEM):
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -63,10 +75,16 @@ $(SANDBOX_STAMP): requirements.lock $(STAMP)
 	  -c requirements.lock $(SANDBOX_PACKAGES)
 	touch $@
 
+$(NOTEBOOK_WHEELS)/.done: requirements.lock _ext/launch.py Makefile | $(STAMP)
+	rm -rf $(NOTEBOOK_WHEELS)
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check -d $(NOTEBOOK_WHEELS) \
+	  -c requirements.lock $$($(BIN)/python _ext/launch.py packages) ipykernel setuptools
+	touch $@
+
 book: release site
 
 site: env
-	$(BIN)/jupyter-book build $(SPHINX_FLAGS) .
+	COURSE_EDITION=$(EDITION) $(BIN)/jupyter-book build $(SPHINX_FLAGS) --path-output $(BOOK_OUT) .
 
 # The chapters as plain notebooks (no outputs) beside their .md sources,
 # for the launch buttons; tests/website/test_notebooks.py keeps them in sync.

@@ -19,22 +19,11 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-import yaml
+from website.pages import PAGES, open_page
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
 
-
-def toc_pages() -> list[str]:
-    """Every page of _toc.yml as its path under the site, e.g. chapters/x.html."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [c["file"] for c in part["chapters"]]
-    files += [c["file"] for c in toc.get("chapters", [])]
-    return [f + ".html" for f in files]
-
-
-PAGES = toc_pages()
 
 # TeX that survived typesetting: delimiters or common commands in prose.
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\\begin\{|\\(frac|sum|sqrt|mathbf|nabla|partial"
@@ -46,28 +35,6 @@ root.querySelectorAll('pre, code, script, style, mjx-container, .highlight, '
   + 'mjx-assistive-mml, textarea').forEach(e => e.remove());
 return root.textContent;
 """
-
-WAIT_FOR_MATH_JS = """
-const done = arguments[arguments.length - 1];
-if (!document.querySelector('script[src*="mathjax"]')) { done('no math'); return; }
-const start = Date.now();
-(function poll() {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    MathJax.startup.promise.then(() => done('typeset'), e => done('error: ' + e));
-  } else if (Date.now() - start > 20000) { done('MathJax never started');
-  } else { setTimeout(poll, 50); }
-})();
-"""
-
-
-def open_page(browser, url: str) -> str:
-    """Load ``url``, wait for MathJax, return its verdict."""
-    browser.get(url)
-    WebDriverWait(browser, 30).until(
-        lambda d: d.execute_script("return document.readyState") == "complete")
-    browser.set_script_timeout(40)
-    return browser.execute_async_script(WAIT_FOR_MATH_JS)
-
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_loads_without_console_errors(browser, site_url, page):
@@ -174,3 +141,38 @@ def test_assignment_download_is_a_notebook_without_solutions(browser, site_url, 
         assert marker not in text, f"{ours[0]}: contains {marker!r}"
     stubs = sum("raise NotImplementedError" in "".join(c["source"]) for c in notebook["cells"])
     assert stubs >= 3, f"{ours[0]}: {stubs} parts to write; expected a released assignment"
+
+
+def test_no_empty_index_page():
+    """The book has no index entries, so it has no Index page and no link to one."""
+    assert not (HTML / "genindex.html").exists(), "an (empty) genindex.html is built"
+    linking = [p for p in PAGES if "genindex" in (HTML / p).read_text()]
+    assert not linking, f"pages that link an index page: {linking}"
+
+
+@pytest.mark.parametrize("page", ["chapters/intro.html", "chapters/04_update_rules.html"])
+def test_one_search_field_on_a_desktop(browser, site_url, page):
+    open_page(browser, site_url + page)
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('.search-button-field, .search-button')]"
+        ".filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')"
+        ".map(e => (e.closest('[class]').parentElement.className || '').slice(0, 40));")
+    assert len(shown) == 1, f"{page}: {len(shown)} visible search fields, in {shown}"
+
+
+# A formula that ends in a relation, then a glued number outside it.
+GLUE_AFTER_FORMULA = re.compile(
+    r"(=|&lt;|&gt;|\\approx|\\le|\\ge|\\times)\s*\\\)</span>\s*<span class=\"pasted-text\">")
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p.startswith("chapters/0")])
+def test_glued_numbers_that_end_a_formula_are_part_of_it(page):
+    text = (HTML / page).read_text()
+    stray = [text[m.start() - 60:m.end() + 20] for m in GLUE_AFTER_FORMULA.finditer(text)]
+    assert not stray, f"{page}: glued numbers typeset outside their formula: {stray[:3]}"
+
+
+def test_a_glued_number_is_typeset_inside_its_formula():
+    text = (HTML / "chapters" / "04_update_rules.html").read_text()
+    assert r"\kappa = \lambda_{\max}/\lambda_{\min} = 50\)" in text, (
+        "chapter 4: the condition number is not typeset inside its formula")
