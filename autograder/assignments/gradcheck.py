@@ -44,11 +44,17 @@ partial derivative must be taken at the original point. The result has
 the shape of `x`; the caller's `x` must be unchanged.
 
 The grader uses a smooth function that couples all entries, `x` of shapes
-`(3,)` and `(2, 3)` and steps `h` from `1e-4` to `1e-2`, and compares your
-result with the same formula at the same `h` (so the truncation error is
-part of the expected answer); it also checks that the caller's `x` is
-unchanged afterwards. Points: 2 for the centered difference, 2 for
-the forward one, 1 for the defaults (`h=1e-5`, centered).
+`(3,)`, `(2, 3)`, `(2, 2)` and `(2, 1, 2)`, float and integer, and steps `h`
+from `1e-4` to `1e-2`, and compares your result with the same formula at
+the same `h` (so the truncation error is part of the expected answer); it
+also checks that the caller's `x` is unchanged afterwards. Points: 2 for
+the centered difference, 2 for the forward one (each on float and integer
+`x`), 1 for the defaults: called as
+`numerical_gradient(f, x)`, your function must evaluate `f` at the same
+points and return the same array as
+`numerical_gradient(f, x, h=1e-5, method="centered")`. That point depends
+on the defaults alone: a wrong centered difference costs the centered
+points, not this one.
 
 The visible checks use $f(x) = \sum_i x_i^3$, for which both formulas can
 be worked out exactly: the centered difference is $3x_i^2 + h^2$, the
@@ -66,14 +72,17 @@ $$
 $$
 
 entry by entry: the result is an array of the shape of `a` and `b`, in
-float64 (they may hold integers). It is symmetric in `a` and `b`. The
+float64 (they may hold integers). It is symmetric in `a` and `b`, and
+uses their absolute values, so negative entries count by their size. The
 floor is one of the values the maximum chooses from (it is not added to
-it): two exact zeros give 0 instead of $0/0$, and values below the floor
-are compared by their absolute difference divided by the floor.
+it, and it is not only a stand-in for a zero): two exact zeros give 0
+instead of $0/0$, and values below the floor are compared by their
+absolute difference divided by the floor. `a` and `b` are not changed.
 
 Points: 2 for the edge cases (both zero, one zero, opposite signs, values
-below the floor, $a < b$), 1 for ordinary values (around $\pm 1000$, and
-integer arrays). The visible checks compute a few values by hand:
+below the floor, $a < b$), 1 for ordinary values (around $\pm 1000$ with
+every combination of signs, both negative included, and integer arrays);
+both check that `a` and `b` come back as they went in. The visible checks compute a few values by hand:
 $\operatorname{rel}(3, 4) = 1/4$, $\operatorname{rel}(2, -2) = 2$,
 $\operatorname{rel}(10^{-13}, -10^{-13}) = 2 \cdot 10^{-13} / 10^{-12} = 0.2$.
 """
@@ -89,11 +98,13 @@ $x - h e_i$ differs from the winner at $x + h e_i$ in any entry (compare
 the two results with `==`; they may be arrays or single numbers), and
 `False` otherwise, as a single bool. `index` is a tuple with one integer
 per axis of `x`, or one flat integer counted in C order (last axis
-fastest, as `np.unravel_index` does). Do not change the caller's `x`.
+fastest, as `np.unravel_index` does). `x` may hold integers: nudge
+float64 copies. Do not change the caller's `x`.
 
-Points: 2 for ReLU kinks (entries at and near 0, including a custom `h`),
-2 for max kinks (exact ties and near-ties closer and farther than `h`,
-with tuple and flat indices). The visible checks, like the grader's, place
+Points: 2 for ReLU kinks (entries at and near 0, including a custom `h`
+and an integer `x`), 2 for max kinks (exact ties and near-ties closer and
+farther than `h`, with tuple and flat indices, and ties in an integer
+`x`). The visible checks, like the grader's, place
 entries a known distance from a kink: closer than `h` means crossed,
 farther means not.
 """
@@ -119,20 +130,22 @@ ASSIGNMENT = Assignment(
         Markdown(NUMGRAD),
         Solution((ref.numerical_gradient,)),
         Tests("gradcheck.numerical_gradient", 2, visible=visible.check_numgrad_centered,
-              cases=(0, 1)),
+              cases=(0, 1, 2)),
         Tests("gradcheck.numerical_gradient", 2, visible=visible.check_numgrad_forward,
-              cases=(2, 3)),
+              cases=(3, 4, 5)),
         Tests("gradcheck.numerical_gradient", 1, visible=visible.check_numgrad_defaults,
-              cases=(4,)),
+              cases=(6, 7)),
         Markdown(RELERR),
         Solution((ref.relative_error,)),
-        Tests("gradcheck.relative_error", 2, visible=visible.check_relerr_edges, cases=(0,)),
+        Tests("gradcheck.relative_error", 2, visible=visible.check_relerr_edges,
+              cases=(0, 3)),
         Tests("gradcheck.relative_error", 1, visible=visible.check_relerr_ordinary,
               cases=(1, 2)),
         Markdown(KINK),
         Solution((ref.kink_crossed,)),
-        Tests("gradcheck.kink_crossed", 2, visible=visible.check_kink_relu, cases=(0, 4)),
-        Tests("gradcheck.kink_crossed", 2, visible=visible.check_kink_max, cases=(1, 2, 3)),
+        Tests("gradcheck.kink_crossed", 2, visible=visible.check_kink_relu, cases=(0, 4, 5)),
+        Tests("gradcheck.kink_crossed", 2, visible=visible.check_kink_max,
+              cases=(1, 2, 3, 6)),
         Markdown(CLOSING),
     ],
 )

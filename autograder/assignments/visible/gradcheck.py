@@ -26,13 +26,21 @@ def check_numgrad_centered(numerical_gradient):
 
 def check_numgrad_forward(numerical_gradient):
     x = np.array([0.5, -1.0, 2.0, 0.0])
+    x_before = x.copy()
     g = numerical_gradient(lambda z: np.sum(z**3), x, h=0.1, method="forward")
+    assert np.array_equal(x, x_before), "numerical_gradient changed the caller's x"
     expected = 3 * x**2 + 3 * x * 0.1 + 0.1**2
     assert isinstance(g, np.ndarray) and g.shape == x.shape, (
         f"expected an array of shape {x.shape}, got {type(g).__name__} of shape {np.shape(g)}")
     assert np.allclose(g, expected, rtol=1e-9, atol=1e-9), (
         f"forward difference of sum(x**3) with h=0.1: got {g}, "
         f"expected 3 x**2 + 3 x h + h**2 = {expected}")
+    x = np.array([1, 2, -1])  # integers: the copy must be float64
+    g = numerical_gradient(lambda z: np.sum(z**3), x, h=0.1, method="forward")
+    expected = 3 * x**2 + 3 * x * 0.1 + 0.1**2
+    assert np.allclose(g, expected, rtol=1e-9, atol=1e-9), (
+        f"forward difference of sum(x**3) at integer x = {x.tolist()} with h=0.1: got {g}, "
+        f"expected {expected}; nudge a float64 copy")
 
     # at h = 1e-3 on sin: the forward error is about h/2 |sin x|, the
     # centered one about h**2/6 |cos x|
@@ -114,6 +122,12 @@ def check_kink_relu(kink_crossed):
     assert got == [False, False, True, True], (
         f"ReLU kinks with h=1e-2 at x = {x.tolist()}, tuple indices: got {got}, "
         f"expected [False, False, True, True]")
+
+    x = np.array([0, 1, -1, 3])  # integers: the copies must be float64
+    got = [bool(kink_crossed(relu_on, x, i)) for i in range(4)]
+    assert got == [True, False, False, False], (
+        f"ReLU kinks with h=1e-5 at integer x = {x.tolist()}: got {got}, expected "
+        f"[True, False, False, False]; nudge float64 copies of x")
 
 
 def check_kink_max(kink_crossed):

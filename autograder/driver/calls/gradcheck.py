@@ -71,26 +71,82 @@ WINNERS: dict[str, Callable[[np.ndarray], Any]] = {
 
 
 def numerical_gradient(impl, *, function: dict, x, h: float | None = None,
-                       method: str | None = None) -> dict:
-    """``impl(f, x)`` or ``impl(f, x, h=h, method=method)``: the gradient it
-    returns and the caller's x as it is after the call."""
-    x = np.array(x, dtype=np.float64)
+                       method: str | None = None, defaults: bool = False) -> dict:
+    """``impl(f, x, h=h, method=method)``: the gradient it returns and the
+    caller's x as it is after the call (an integer x stays integer).
+
+    With ``defaults``: ``impl(f, x)`` and ``impl(f, x, h=1e-5,
+    method="centered")`` on copies of x, each with the steps by which it
+    moved an entry of x when it evaluated f, and ``impl(f, x, h=1e-5,
+    method="forward")`` (None if that raised: the forward difference is not
+    what a comparison of the defaults grades)."""
+    x = np.array(x)
+    if defaults:
+        return _defaults(impl, function, x)
     f = build_function(function, x.size)
     kwargs = {} if method is None else {"h": h, "method": method}
     grad = impl(f, x, **kwargs)
     return {"grad": _snapshot(grad), "x": x}
 
 
+def _defaults(impl, function: dict, x0: np.ndarray) -> dict:
+    x = x0.copy()
+    f, seen = _recording(function, x0)
+    grad = _snapshot(impl(f, x))
+    g, seen_centered = _recording(function, x0)
+    centered = _snapshot(impl(g, x0.copy(), h=1e-5, method="centered"))
+    try:
+        forward = _snapshot(impl(build_function(function, x0.size), x0.copy(), h=1e-5,
+                                 method="forward"))
+    except Exception:  # noqa: BLE001 - graded by the forward cases, not here
+        forward = None
+    return {"grad": grad, "x": x, "centered": centered, "forward": forward,
+            "steps": _steps(seen["steps"]), "centered_steps": _steps(seen_centered["steps"]),
+            "evaluations_away": seen["away"]}
+
+
+_MAX_STEPS = 256  # evaluations looked at per call: enough for any x of the cases
+
+
+def _recording(function: dict, x0: np.ndarray) -> tuple[Callable, dict]:
+    """The test function, and what it saw: ``steps``, the signed offset of
+    the one entry moved away from x0 at each evaluation (none when no entry
+    or several entries moved), and ``away``, the count of evaluations away
+    from x0 however many entries moved."""
+    f = build_function(function, x0.size)
+    base = np.asarray(x0, dtype=np.float64).reshape(-1)
+    noise = 1e-13 * np.maximum(1.0, np.abs(base))
+    seen: dict = {"steps": [], "away": 0}
+
+    def recorded(z):
+        value = f(z)
+        if seen["away"] < _MAX_STEPS:
+            d = np.asarray(z, dtype=np.float64).reshape(-1) - base
+            moved = np.flatnonzero(np.abs(d) > noise)
+            seen["away"] += bool(moved.size)
+            if moved.size == 1:
+                seen["steps"].append(float(d[moved[0]]))
+        return value
+    return recorded, seen
+
+
+def _steps(seen: list[float]) -> np.ndarray:
+    """The distinct offsets, to 3 significant digits, in increasing order."""
+    return np.array(sorted({float(f"{s:.3g}") for s in seen}), dtype=np.float64)
+
+
 def relative_error(impl, *, a, b) -> dict:
-    """``impl(a, b)``, on copies of a and b."""
-    return {"relative_error": _snapshot(impl(np.array(a), np.array(b)))}
+    """``impl(a, b)``, and a and b as the call left them."""
+    a, b = np.array(a), np.array(b)
+    return {"relative_error": _snapshot(impl(a, b)), "a": a, "b": b}
 
 
 def kink_crossed(impl, *, winner: str, x, queries: list, h: float | None = None) -> dict:
     """One flag (1.0 crossed, 0.0 not) per index of ``queries``, and x as
-    each call left it (row q: after query q), each call on a fresh copy."""
+    each call left it (row q: after query q), each call on a fresh copy (an
+    integer x stays integer)."""
     win = WINNERS[winner]
-    x0 = np.array(x, dtype=np.float64)
+    x0 = np.array(x)
     kwargs = {} if h is None else {"h": h}
     flags, after = [], []
     for q in queries:

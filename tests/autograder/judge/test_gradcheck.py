@@ -32,37 +32,38 @@ def numgrad_basis(f, x, *, h=1e-5, method="centered"):
     return grad
 
 
-def numgrad_in_place(f, x, *, h=1e-5, method="centered"):
-    # nudges the caller's own array and puts every entry back exactly
-    grad = np.zeros(x.shape)
-    base = f(x) if method == "forward" else None
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + h
-        plus = f(x)
-        if method == "forward":
-            grad[i] = (plus - base) / h
-        else:
-            x[i] = old - h
-            grad[i] = (plus - f(x)) / (2 * h)
-        x[i] = old
-        it.iternext()
-    return grad
-
-
-def numgrad_arithmetic_restore(f, x, *, h=1e-5, method="centered"):
-    # restores by arithmetic (+h, -2h, +h): may leave an entry one ulp away
-    flat = x.reshape(-1)
+def numgrad_flat_view(f, x, *, h=1e-5, method="centered"):
+    # a float64 copy walked through a flat view, put back exactly
+    xw = x.astype(np.float64)
+    flat = xw.reshape(-1)
     grad = np.zeros(flat.size)
-    f0 = f(x)
+    f0 = f(xw)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        plus = f(xw)
+        if method == "centered":
+            flat[i] = old - h
+            grad[i] = (plus - f(xw)) / (2 * h)
+        else:
+            grad[i] = (plus - f0) / h
+        flat[i] = old
+    return grad.reshape(x.shape)
+
+
+def numgrad_arithmetic_restore_copy(f, x, *, h=1e-5, method="centered"):
+    # restores by arithmetic (+h, -2h, +h) on a float copy: may leave an
+    # entry one ulp away, which is harmless
+    xw = np.array(x, dtype=float)
+    flat = xw.reshape(-1)
+    grad = np.zeros(flat.size)
+    f0 = f(xw)
     for i in range(flat.size):
         flat[i] += h
-        plus = f(x)
+        plus = f(xw)
         if method == "centered":
             flat[i] -= 2 * h
-            grad[i] = (plus - f(x)) / (2 * h)
+            grad[i] = (plus - f(xw)) / (2 * h)
             flat[i] += h
         else:
             flat[i] -= h
@@ -110,18 +111,6 @@ def kink_basis(winner, x, index, *, h=1e-5):
     return not np.array_equal(winner(x - e), winner(x + e))
 
 
-def kink_in_place(winner, x, index, *, h=1e-5):
-    flat = index if isinstance(index, int) else int(np.ravel_multi_index(index, x.shape))
-    view = x.reshape(-1)
-    old = view[flat]
-    view[flat] = old - h
-    left = np.copy(winner(x))
-    view[flat] = old + h
-    right = np.copy(winner(x))
-    view[flat] = old
-    return bool(np.any(left != right))
-
-
 def kink_divmod(winner, x, index, *, h=1e-5):
     if isinstance(index, (int, np.integer)):
         idx = []
@@ -135,11 +124,24 @@ def kink_divmod(winner, x, index, *, h=1e-5):
     return not (np.asarray(winner(lo)) == np.asarray(winner(hi))).all()
 
 
+def kink_one_copy(winner, x, index, *, h=1e-5):
+    # one float64 copy, nudged to each side in turn and put back
+    z = np.array(x, dtype=np.float64)
+    i = np.unravel_index(index, z.shape) if np.ndim(index) == 0 else tuple(index)
+    old = z[i]
+    z[i] = old - h
+    left = np.copy(winner(z))
+    z[i] = old + h
+    right = np.copy(winner(z))
+    z[i] = old
+    return bool(np.any(left != right))
+
+
 ALTERNATIVES = {
-    "numerical_gradient": [numgrad_basis, numgrad_in_place, numgrad_arithmetic_restore,
+    "numerical_gradient": [numgrad_basis, numgrad_flat_view, numgrad_arithmetic_restore_copy,
                            numgrad_halves],
     "relative_error": [relerr_loop, relerr_stack, relerr_fmax],
-    "kink_crossed": [kink_basis, kink_in_place, kink_divmod],
+    "kink_crossed": [kink_basis, kink_divmod, kink_one_copy],
 }
 CORRECT = [(name, f) for name, fs in ALTERNATIVES.items() for f in fs]
 
@@ -156,7 +158,97 @@ def test_every_graded_function_has_three_correct_alternatives():
         assert len(impls) >= 3, name
 
 
+# ---- nudging the caller's own array: right on float x, wrong on integer x
+#
+# These were correct alternatives while every x was float. The text asks for
+# a float64 copy ("it may hold integers"): on an integer x these nudges are
+# cut back to whole numbers, so they are wrong variants now, caught on the
+# integer cases alone and named as the copy that keeps the dtype.
+
+
+def numgrad_in_place(f, x, *, h=1e-5, method="centered"):
+    # nudges the caller's own array and puts every entry back exactly
+    grad = np.zeros(x.shape)
+    base = f(x) if method == "forward" else None
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        if method == "forward":
+            grad[i] = (plus - base) / h
+        else:
+            x[i] = old - h
+            grad[i] = (plus - f(x)) / (2 * h)
+        x[i] = old
+        it.iternext()
+    return grad
+
+
+def numgrad_arithmetic_restore(f, x, *, h=1e-5, method="centered"):
+    # restores by arithmetic (+h, -2h, +h) on the caller's array
+    flat = x.reshape(-1)
+    grad = np.zeros(flat.size)
+    f0 = f(x)
+    for i in range(flat.size):
+        flat[i] += h
+        plus = f(x)
+        if method == "centered":
+            flat[i] -= 2 * h
+            grad[i] = (plus - f(x)) / (2 * h)
+            flat[i] += h
+        else:
+            flat[i] -= h
+            grad[i] = (plus - f0) / h
+    return grad.reshape(x.shape)
+
+
+def kink_in_place(winner, x, index, *, h=1e-5):
+    flat = index if isinstance(index, int) else int(np.ravel_multi_index(index, x.shape))
+    view = x.reshape(-1)
+    old = view[flat]
+    view[flat] = old - h
+    left = np.copy(winner(x))
+    view[flat] = old + h
+    right = np.copy(winner(x))
+    view[flat] = old
+    return bool(np.any(left != right))
+
+
+# (part, variant, the catalogued mistake it is named as, or a sentence of its
+# message): +h -2h +h on an integer 2 ends at 1, so that one shows as a
+# changed x
+IN_PLACE = [("numerical_gradient", numgrad_in_place, "numgrad_integer_copy"),
+            ("numerical_gradient", numgrad_arithmetic_restore, "changed the caller's x"),
+            ("kink_crossed", kink_in_place, "kink_integer_copy")]
+
+
+def _integer_cases(name):
+    return [i for i, c in enumerate(GRADED[name].cases(0)) if "integer x" in c.label]
+
+
+@pytest.mark.parametrize("name,impl,mistake", IN_PLACE, ids=[f.__name__ for _, f, _ in IN_PLACE])
+def test_in_place_nudges_pass_on_float_x_and_fail_on_integer_x(name, impl, mistake):
+    integer = _integer_cases(name)
+    floats = [i for i in range(len(GRADED[name].cases(0))) if i not in integer]
+    assert integer and floats
+    check(GRADED[name], impl, only=floats)  # an ulp off after +h -2h +h is harmless
+    hints = {m.name: m.hint for m in GRADED[name].mistakes}
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], impl)
+    assert "integer x" in err.value.message
+    if mistake in hints:
+        assert err.value.diagnosis == hints[mistake]
+    else:
+        assert mistake in err.value.message and err.value.diagnosis not in hints.values()
+
+
 # ---- failure messages
+
+# a mistake outside the catalogue may get a description of what its outputs
+# show, never the hint of a catalogued mistake it does not make
+_HINTS = {name: {m.hint for m in g.mistakes} for name, g in GRADED.items()}
 
 
 def test_failure_names_entry_case_and_numbers():
@@ -207,7 +299,7 @@ def test_unrestored_entries_on_the_callers_x_are_named():
 def test_unknown_mistake_is_caught_without_a_false_diagnosis(name, impl):
     with pytest.raises(CheckFailure) as err:
         check(GRADED[name], impl)
-    assert err.value.diagnosis is None
+    assert err.value.diagnosis not in _HINTS[name]
 
 
 class _Unsendable:
@@ -257,7 +349,7 @@ def test_the_test_function_may_be_called_on_the_callers_array_many_times():
     def evaluates_often(f, x, *, h=1e-5, method="centered"):
         for _ in range(3):
             f(x), f(x.tolist()), f(x.astype(np.float32).astype(np.float64))
-        return numgrad_in_place(f, x, h=h, method=method)
+        return numgrad_flat_view(f, x, h=h, method=method)
     check(GRADED["numerical_gradient"], evaluates_often)
 
 
@@ -294,6 +386,9 @@ def test_labels_state_the_inputs(seed):
     for case, h in [(kinks[0], 1e-5), (kinks[4], 1e-3)]:  # "x = h * [...]"
         in_h = _value(case.label.replace("x = h * ", "x_over_h = "), "x_over_h")
         np.testing.assert_array_equal(in_h * h, case.args["x"])
+    for case in kinks[5:]:
+        np.testing.assert_array_equal(_value(case.label, "integer x"), case.args["x"])
+        assert case.args["x"].dtype.kind == "i"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -365,5 +460,5 @@ UNCATALOGUED = [
 def test_uncatalogued_mistake_is_caught_without_a_false_diagnosis(name, impl):
     with pytest.raises(CheckFailure) as err:
         check(GRADED[name], impl)
-    assert err.value.diagnosis is None, err.value.diagnosis
+    assert err.value.diagnosis not in _HINTS[name], err.value.diagnosis
     assert "yours" in err.value.message and "expected" in err.value.message
