@@ -55,10 +55,13 @@ class _Worker:
 
 
 def run_isolated(graded: Graded, plans: dict[str, dict], sandbox: Sandbox,
-                 serve: Callable[[str, str, list, dict], dict]) -> IsolatedRun:
+                 serve: Callable[[str, str, list, dict], dict],
+                 served: Callable[[str, dict], list[str]] | None = None) -> IsolatedRun:
     """Every part of ``graded`` whose grade_id is in ``plans``; a plan is
     ``{"names", "cases", "given_names", "served"}`` and ``given`` sources
-    come with the plans under the key ``"*given"``."""
+    come with the plans under the key ``"*given"``. ``served(grade_id,
+    parts_so_far)``, when given, says which of the part's served names to
+    serve after all, knowing the results of the parts before it."""
     limits = sandbox.limits
     start = time.monotonic()
     deadline = start + limits.submission_seconds
@@ -87,7 +90,10 @@ def run_isolated(graded: Graded, plans: dict[str, dict], sandbox: Sandbox,
                     if reply.get("status") == "raised":
                         run.cells[index] = "raised"
                 else:
-                    run.parts[payload] = _part(worker, payload, plans[payload], limits,
+                    plan = plans[payload]
+                    if served is not None:
+                        plan = dict(plan, served=served(payload, run.parts))
+                    run.parts[payload] = _part(worker, payload, plan, limits,
                                                deadline, serve)
             except ChannelError as err:
                 if worker is not None:
