@@ -24,10 +24,13 @@ compares the state after every epoch with the one traced by hand.
 
 The grader evaluates each schedule at every step of a range that contains
 its boundaries and a few steps past them (the drops of a step decay, the
-end of the warm-up, `total`), for three sets of hyperparameters, in
+end of the warm-up, `total`), for three or four sets of hyperparameters
+(the edges the text allows among them, such as `k = 0`, and a
+hyperparameter left at its default where the signature has one), in
 order, in reverse and in shuffled order, and compares every value with
-the reference. Reduce-on-plateau is graded on scripted runs of 15 to 20
-epochs, comparing the whole state after every epoch. The boundaries and
+the reference. Reduce-on-plateau is graded on scripted runs of 10 to 20
+epochs, comparing the whole state after every epoch, and checking that
+`plateau_step` leaves the state it is given as it was. The boundaries and
 the shape of each run are fixed; the numbers (rates, factors, floors, the
 scale of the metrics) are drawn anew at every grading run, and a failure
 states the ones it used.
@@ -54,6 +57,8 @@ $\eta(t) = \eta_0\, e^{-k t}$ with $k \ge 0$, so $\eta(0) = \eta_0$ and the
 rate is multiplied by $e^{-k}$ at each step (PyTorch's `ExponentialLR`
 with `gamma` $= e^{-k}$). The rate halves every $\ln 2 / k$ steps: the
 visible checks use $k = \ln 2 / 5$, so the rate halves every 5 steps.
+$k = 0$ is allowed (the rate stays at $\eta_0$), and the grader tries it:
+a formula written with the half-life $\ln 2 / k$ divides by zero there.
 """
 
 INV = r"""
@@ -62,7 +67,8 @@ INV = r"""
 $\eta(t) = \eta_0 / (1 + k t)$ with $k \ge 0$: the rate is $\eta_0$ at
 $t = 0$, half of it at $t = 1/k$, a third at $t = 2/k$, and it stays
 positive forever (it falls more slowly than any exponential). The visible
-checks use $k = 0.25$.
+checks use $k = 0.25$; the grader also tries $k = 0$ (the rate stays at
+$\eta_0$).
 """
 
 COSINE = r"""
@@ -79,7 +85,8 @@ PyTorch's `CosineAnnealingLR` agrees up to $T$ and then climbs back up
 along the cosine; here the rate stays at $\eta_{min}$ (no restarts). The
 visible checks look at $t = 0$, $T/2$ (halfway between the two rates),
 $T$ and past it, and at the shape. One point for the first hidden
-setting, two for the other two.
+setting, two for the other two (the last of which leaves `lr_min` at its
+default, 0).
 """
 
 WARMUP = r"""
@@ -97,12 +104,20 @@ $t = 0$, $\eta_0$ at $t = W$, $\eta_{min}$ at $t$ = `total` and after.
 `total` counts ALL the steps, the warm-up included, so the cosine lasts
 `total - warmup` steps.
 
-The visible checks test `with_warmup` with a simple halving schedule
-(values by hand at the ramp, at $t = W$ and one step later) and the
-warm-up of `warmup_cosine` (it starts at 0, climbs linearly, never falls).
-The grader checks the whole curve of `warmup_cosine` with the reference
-`cosine` in place of yours, so a mistake in Part 4 costs no points here.
-Two points for the first hidden setting, two for the other two.
+`warmup = 0` means no warm-up at all: $\eta(t) = s(t)$ from $t = 0$.
+
+The grader checks `with_warmup` on its own, on a decaying schedule of its
+own, $s(n) = a \cdot r^n$ (a failure states $a$ and $r$): one point with
+`start_factor` left at its default (a ramp from 0, and `warmup = 0`), one
+point with other start factors, so that a start factor that is ignored
+costs that point only. Then it checks the whole curve of `warmup_cosine`
+(two points, three settings, the last with `lr_min` at its default), with
+the reference `cosine` in place of yours, so a mistake in Part 4 costs no
+points here; `warmup_cosine` runs on your `with_warmup`, so a ramp that is
+wrong from 0 shows in both. The visible checks test `with_warmup` with a
+simple halving schedule (values by hand at the ramp, at $t = W$ and one
+step later, with and without a start factor) and the warm-up of
+`warmup_cosine` (it starts at 0, climbs linearly, never falls).
 """
 
 PLATEAU = r"""
@@ -111,12 +126,17 @@ PLATEAU = r"""
 Reduce-on-plateau watches a validation metric once per epoch. It is a
 pure step `plateau_step(state, metric, *, mode, factor, patience,
 threshold, cooldown, min_lr) -> state` over the record
-`PlateauState(lr, best, bad_epochs, cooldown_left)` given above;
-`plateau_init(lr)` returns `PlateauState(lr, None, 0, 0)`. Write
-`improves(metric, best, mode, threshold)` first: in mode `"min"` (a
-loss) an epoch improves if metric $<$ best $\cdot (1 - \text{threshold})$,
-in mode `"max"` (an accuracy) if metric $>$ best $\cdot (1 +
-\text{threshold})$; the first metric always improves.
+`PlateauState(lr, best, bad_epochs, cooldown_left)` given above: it
+returns a new state and never changes the one it is given, and the same
+state and metric always give the same new state (the grader checks both,
+calling it twice at every epoch). `plateau_init(lr)` returns
+`PlateauState(lr, None, 0, 0)`. Write `improves(metric, best, mode,
+threshold)` first: in mode `"min"` (a loss) an epoch improves if metric
+$<$ best $\cdot (1 - \text{threshold})$, in mode `"max"` (an accuracy)
+if metric $>$ best $\cdot (1 + \text{threshold})$. The comparisons are
+strict: a metric exactly at best $\cdot (1 \mp \text{threshold})$ does
+not improve. The first metric always improves, and a NaN metric (a run
+that diverged) never does.
 
 One epoch, in this order:
 1. an improving epoch sets `best = metric` and `bad_epochs = 0`;
@@ -127,10 +147,19 @@ One epoch, in this order:
    it is if that lowers it by at most 1e-8), `bad_epochs = 0` and
    `cooldown_left = cooldown`.
 
-The returned `lr` is the one to use in the next epoch. This is PyTorch's
-`ReduceLROnPlateau(threshold_mode="rel")`, step for step. The visible
-checks replay two short runs traced by hand. Two points for the hidden
-runs in mode `"min"`, two for the run in mode `"max"`.
+A cut that is kept (at `min_lr` already, or lowering the rate by at most
+1e-8) still resets `bad_epochs` and starts the cooldown. The returned
+`lr` is the one to use in the next epoch. This is PyTorch's
+`ReduceLROnPlateau(threshold_mode="rel")`, step for step.
+
+The visible checks replay short runs traced by hand. Two points for the
+hidden runs in mode `"min"`: they reach `min_lr` and cut again there, go
+through cooldowns (of 2 epochs, with an improvement inside one), meet the
+threshold with equality, see a NaN, and use rates so small that a cut of
+at most 1e-8 is skipped. Two points for the runs in mode `"max"`, which
+have no cooldown and never reach `min_lr`: they grade what mode `"max"`
+changes (the direction, the threshold above best, met with equality
+once) and the rule both modes share.
 """
 
 ASSIGNMENT = Assignment(
@@ -156,11 +185,13 @@ ASSIGNMENT = Assignment(
         Tests("annealing.cosine", 2, visible=visible.check_cosine_default_floor, cases=(1, 2)),
         Markdown(WARMUP),
         Solution((ref.with_warmup, ref.warmup_cosine)),
-        Tests("annealing.warmup_cosine", 2, visible=visible.check_with_warmup, cases=(0,)),
-        Tests("annealing.warmup_cosine", 2, visible=visible.check_warmup_cosine, cases=(1, 2)),
+        Tests("annealing.with_warmup", 1, visible=visible.check_with_warmup, cases=(0, 1)),
+        Tests("annealing.with_warmup", 1, visible=visible.check_with_warmup_start_factor,
+              cases=(2, 3)),
+        Tests("annealing.warmup_cosine", 2, visible=visible.check_warmup_cosine),
         Markdown(PLATEAU),
         Solution((ref.improves, ref.plateau_init, ref.plateau_step)),
-        Tests("annealing.plateau", 2, visible=visible.check_plateau_min, cases=(0, 2)),
-        Tests("annealing.plateau", 2, visible=visible.check_plateau_max, cases=(1,)),
+        Tests("annealing.plateau", 2, visible=visible.check_plateau_min, cases=(0, 2, 3)),
+        Tests("annealing.plateau", 2, visible=visible.check_plateau_max, cases=(1, 4)),
     ],
 )

@@ -29,7 +29,8 @@ def check_plateau_run(plateau_step, state, metrics, want, **hyper):
         for name in want:
             got[name].append(getattr(state, name))
     for name in want:
-        assert np.allclose(np.array(got[name], dtype=float), want[name], rtol=1e-12), (
+        assert np.allclose(np.array(got[name], dtype=float), want[name], rtol=1e-12,
+                           atol=0.0), (
             f"{name} after each epoch of metrics {metrics} ({hyper}): got "
             f"{got[name]}, expected {want[name]}")
 
@@ -114,14 +115,23 @@ def check_with_warmup(with_warmup):
         f"with_warmup(halving, t, warmup=4) with halving(s) = 0.8 * 0.5**s at "
         f"t = 0..6: got {got}, expected {want} (the ramp ends at halving(0) AT "
         f"t = 4, then halving runs on its own clock from s = 0)")
-    got = rates(lambda t: with_warmup(halving, t, warmup=4, start_factor=0.5), range(5))
-    want = [0.4, 0.5, 0.6, 0.7, 0.8]
-    assert np.allclose(got, want, rtol=1e-12), (
-        f"with start_factor=0.5 the ramp runs from 0.5 * halving(0) at t = 0 "
-        f"to halving(0) at t = 4: got {got}, expected {want}")
     got = rates(lambda t: with_warmup(halving, t, warmup=0), range(3))
     assert np.allclose(got, [0.8, 0.4, 0.2], rtol=1e-12), \
         f"warmup=0 means no warm-up: expected halving(t), got {got}"
+
+
+def check_with_warmup_start_factor(with_warmup):
+    def halving(s):
+        return 0.8 * 0.5 ** s
+    got = rates(lambda t: with_warmup(halving, t, warmup=4, start_factor=0.5), range(6))
+    want = [0.4, 0.5, 0.6, 0.7, 0.8, 0.4]
+    assert np.allclose(got, want, rtol=1e-12), (
+        f"with start_factor=0.5 the ramp runs from 0.5 * halving(0) at t = 0 "
+        f"to halving(0) at t = 4: got {got}, expected {want}")
+    got = rates(lambda t: with_warmup(halving, t, warmup=2, start_factor=1.0), range(4))
+    want = [0.8, 0.8, 0.8, 0.4]
+    assert np.allclose(got, want, rtol=1e-12), (
+        f"with start_factor=1 the ramp is flat at halving(0): got {got}, expected {want}")
 
 
 def check_warmup_cosine(warmup_cosine):
@@ -151,12 +161,34 @@ def check_plateau_min(plateau_init, plateau_step):
     want = {"lr": [0.1, 0.1, 0.1, 0.1, 0.05, 0.05], "best": [2.0, 2.0, 1.7, 1.7, 1.7, 1.7],
             "bad_epochs": [0, 1, 0, 1, 0, 1], "cooldown_left": [0, 0, 0, 0, 0, 0]}
     check_plateau_run(plateau_step, state, metrics, want, **hyper)
+    # 1.5 is exactly 25% below 2.0: not strictly below, a bad epoch; so is a NaN.
+    hyper = dict(mode="min", factor=0.5, patience=1, threshold=0.25, cooldown=0, min_lr=0.0)
+    want = {"lr": [0.1, 0.1, 0.05, 0.05], "best": [2.0, 2.0, 2.0, 1.0],
+            "bad_epochs": [0, 1, 0, 0], "cooldown_left": [0, 0, 0, 0]}
+    check_plateau_run(plateau_step, plateau_init(0.1), [2.0, 1.5, float("nan"), 1.0], want,
+                      **hyper)
+    # a cooldown of 2 epochs after each cut; the third cut stops at min_lr
+    hyper = dict(mode="min", factor=0.5, patience=0, threshold=0.0, cooldown=2, min_lr=0.02)
+    metrics = [1.0, 1.0, 1.0, 1.0, 0.9, 1.0, 1.0, 1.0, 1.0]
+    want = {"lr": [0.1, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.02],
+            "best": [1.0, 1.0, 1.0, 1.0, 0.9, 0.9, 0.9, 0.9, 0.9],
+            "bad_epochs": [0, 0, 0, 0, 0, 0, 0, 0, 0],
+            "cooldown_left": [0, 2, 1, 0, 0, 2, 1, 0, 2]}
+    check_plateau_run(plateau_step, plateau_init(0.1), metrics, want, **hyper)
+    # 1e-7 -> 1e-8 is a cut; 1e-8 -> 1e-9 would lower the rate by 9e-9 <= 1e-8: kept
+    hyper = dict(mode="min", factor=0.1, patience=0, threshold=0.0, cooldown=0, min_lr=0.0)
+    want = {"lr": [1e-7, 1e-8, 1e-8], "bad_epochs": [0, 0, 0]}
+    check_plateau_run(plateau_step, plateau_init(1e-7), [1.0, 1.0, 1.0], want, **hyper)
 
 
 def check_plateau_max(plateau_init, plateau_step):
-    hyper = dict(mode="max", factor=0.1, patience=0, threshold=0.0, cooldown=1, min_lr=0.05)
-    # accuracies: a higher one is better; the second cut stops at min_lr
+    hyper = dict(mode="max", factor=0.1, patience=0, threshold=0.0, cooldown=0, min_lr=0.0)
+    # accuracies: a higher one is better
     metrics = [0.5, 0.6, 0.6, 0.55, 0.58, 0.7]
-    want = {"lr": [1.0, 1.0, 0.1, 0.1, 0.05, 0.05], "best": [0.5, 0.6, 0.6, 0.6, 0.6, 0.7],
-            "bad_epochs": [0, 0, 0, 0, 0, 0], "cooldown_left": [0, 0, 1, 0, 1, 0]}
+    want = {"lr": [1.0, 1.0, 0.1, 0.01, 0.001, 0.001], "best": [0.5, 0.6, 0.6, 0.6, 0.6, 0.7],
+            "bad_epochs": [0, 0, 0, 0, 0, 0], "cooldown_left": [0, 0, 0, 0, 0, 0]}
     check_plateau_run(plateau_step, plateau_init(1.0), metrics, want, **hyper)
+    # 0.625 is exactly 25% above 0.5: not strictly above, a bad epoch
+    hyper = dict(hyper, threshold=0.25)
+    want = {"lr": [1.0, 0.1, 0.1, 0.01], "best": [0.5, 0.5, 0.8, 0.8]}
+    check_plateau_run(plateau_step, plateau_init(1.0), [0.5, 0.625, 0.8, 0.7], want, **hyper)
