@@ -195,8 +195,9 @@ class Value:
     def __pow__(self, k: float) -> Value:
         """y = x^k for a plain number k; dy/dx = k x^(k-1) (0 when k = 0).
 
-        ValueError for x < 0 with non-integer k, and for x = 0 with
-        k < 1, k != 0 (infinite slope); PyTorch returns nan or inf there.
+        x < 0 with non-integer k, and x = 0 with k < 1, k != 0, have no
+        real slope (PyTorch returns nan or inf): the reference's rule
+        raises ValueError there, and these inputs are not graded.
         """
         k = _check_exponent(k)
         return self._unary("**", _power(self.data, k))
@@ -206,7 +207,8 @@ class Value:
         return self._unary("exp", _exp(self.data))
 
     def log(self) -> Value:
-        """y = ln x; dy/dx = 1/x. ValueError for x <= 0 (torch: nan/-inf)."""
+        """y = ln x; dy/dx = 1/x, for x > 0 (x <= 0 is not graded; the
+        reference raises ValueError, torch gives nan or -inf)."""
         return self._unary("log", _log(self.data))
 
     def tanh(self) -> Value:
@@ -228,10 +230,11 @@ class Value:
         (reversed ``topological_order``); each node's total is final when
         visited and is pushed to parent i as total * local_grads[i], where
         contributions from several children are summed (a value used twice
-        gets both). Every edge is used once. Each call *adds* its result to
-        ``.grad``, root included: on a fresh graph self.grad becomes 1, and
-        a second call without ``zero_grad`` doubles every gradient, as
-        PyTorch does for leaves.
+        gets both). Every edge is used once. The result is *added* to the
+        ``.grad`` of every node, the root and the intermediate nodes
+        included: on a fresh graph (every grad 0.0, as in the graded ones,
+        which call backward once) self.grad becomes 1 and node.grad
+        becomes d(self)/d(node) for every node.
         """
         totals = {self: 1.0}
         for node in reversed(topological_order(self)):
@@ -492,8 +495,9 @@ def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray
     """out = x @ W + b, one row per example.
 
     Shapes: x (N, D) or (N, d1, ..., dk) with d1 * ... * dk = D, read
-    row-major as (N, D); W (D, M); b (M,); out (N, M). Integer inputs
-    become float64; float inputs keep numpy's promoted dtype.
+    row-major as (N, D); W (D, M); b (M,); out (N, M). x may hold
+    integers (W and b are floats): out is float64 then. x, W and b are
+    not changed.
     """
     x, W, b = _as_float(x), _as_float(W), _as_float(b)
     if W.ndim != 2 or b.shape != W.shape[1:]:
@@ -512,7 +516,8 @@ def affine_backward(dout: np.ndarray, cache: AffineCache
 
     dx = dout @ W^T (reshaped to x's shape), dW = x^T @ dout,
     db = sum of dout over the N rows (b was added to every row).
-    Shapes: dout (N, M) -> dx like x, dW (D, M), db (M,).
+    Shapes: dout (N, M) -> dx like x, dW (D, M), db (M,); all float64
+    for an integer x. dout and the cache are not changed.
     """
     x, W, _ = cache
     dout = _as_float(dout)
@@ -525,7 +530,8 @@ def affine_backward(dout: np.ndarray, cache: AffineCache
 
 
 def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """out = max(x, 0) elementwise; the cache is x. Shapes: any -> same."""
+    """out = max(x, 0) elementwise, in a new array (x is not changed);
+    the cache is x. Shapes: any -> same."""
     x = _as_float(x)
     return np.where(x > 0, x, 0.0).astype(x.dtype), x
 
@@ -533,7 +539,8 @@ def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
     """dx = dout where x > 0, else 0 (0 at the kink x == 0, like torch).
 
-    Shapes: dout and the cached x have the same shape; dx too.
+    Shapes: dout and the cached x have the same shape; dx too, a new
+    array (dout is not changed).
     """
     dout = _as_float(dout)
     if dout.shape != cache.shape:
@@ -549,7 +556,8 @@ def mlp_forward(X: np.ndarray, params: dict[str, np.ndarray]
     """Two-layer MLP scores = relu(X @ W1 + b1) @ W2 + b2 (no loss).
 
     Shapes: X (N, D) or (N, d1, ..., dk) flattened as in affine_forward;
-    W1 (D, H), b1 (H,), W2 (H, C), b2 (C,); scores (N, C).
+    W1 (D, H), b1 (H,), W2 (H, C), b2 (C,); scores (N, C). X and params
+    are not changed.
     """
     missing = [k for k in MLP_KEYS if k not in params]
     if missing:
@@ -565,8 +573,9 @@ def mlp_backward(dscores: np.ndarray, cache: MLPCache
     """Gradients of the MLP parameters given dscores = dL/dscores (N, C).
 
     Backward through the layers in reverse order; returns a dict with the
-    keys and shapes of params: "W1" (D, H), "b1" (H,), "W2" (H, C),
-    "b2" (C,). Hidden units at exactly 0 pass no gradient (ReLU kink).
+    keys and shapes of params, and no other keys: "W1" (D, H), "b1" (H,),
+    "W2" (H, C), "b2" (C,). Hidden units at exactly 0 pass no gradient
+    (ReLU kink). Each layer's cache goes to that layer's backward as it is.
     """
     dhidden, dW2, db2 = affine_backward(dscores, cache.affine2)
     dhidden_in = relu_backward(dhidden, cache.relu)
