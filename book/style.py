@@ -9,7 +9,8 @@ After that, plain matplotlib code gets the book's look: figures drawn for
 the width of the text column, fonts that stay readable there, a
 colour-blind-safe palette in which successive lines also differ in their
 dash pattern (paths that overlap stay visible), light grids, and SVG
-output in the page (PNG at 200 dpi where SVG is not wanted).
+output in the page (``style.use(("retina",))`` for PNG at twice the
+resolution where SVG is not wanted).
 
 A numbered figure is computed in a code cell and *glued*, then placed
 with myst-nb's ``{glue:figure}`` where the text needs it::
@@ -53,17 +54,22 @@ COLORS = ["#0072B2",  # blue
           "#56B4E9",  # sky blue
           "#000000",  # black
           "#888888"]  # grey
-LINESTYLES = ["-", "--", "-.", ":", "-", "--", "-.", ":"]
+# Eight distinct dash patterns: solid, dashed, dash-dot, dotted, then
+# dash-dot-dot, long dash, dense dots, dash-dash-dot.
+LINESTYLES = ["-", "--", "-.", ":", (0, (6, 1.5, 1, 1.5, 1, 1.5)), (0, (10, 3)),
+              (0, (1, 1)), (0, (5, 1.5, 5, 1.5, 1, 1.5))]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 WIDTH = 6.4        # inches; the column width the fonts are sized for
 ROW_HEIGHT = 3.0   # inches per row of panels
-DPI = 200          # for PNG output (SVG is resolution-free)
+DPI = 200          # for PNG files: fig.savefig(path, dpi=style.DPI)
 
 RC = {
     "figure.figsize": (WIDTH, ROW_HEIGHT + 0.6),
     "figure.dpi": 100,
-    "savefig.dpi": DPI,
+    # savefig at the figure's own dpi (what IPython uses for PNG output;
+    # "retina" doubles it), so incidental PNGs stay small.
+    "savefig.dpi": "figure",
     "savefig.bbox": "tight",
     "savefig.pad_inches": 0.05,
     "figure.facecolor": "white",
@@ -124,17 +130,23 @@ def size(rows: int = 1, *, width: float = WIDTH, row_height: float = ROW_HEIGHT)
 def glue_figure(name: str, fig) -> None:
     """Glue ``fig`` under ``name`` for a ``{glue:figure}`` and close it.
 
+    ``fig`` is a matplotlib figure or anything else that displays itself,
+    such as a ``book.slider_figure.SliderFigure`` (numbered and captioned
+    the same way).
+
     The figure is displayed once (so a downloaded notebook shows it in
     its cell) and closed, so the inline backend does not show it again;
     tag the cell ``remove-output`` so the page shows it only where the
     ``{glue:figure}`` directive puts it.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from book import glue
 
     glue(name, fig, display=True)
-    plt.close(fig)
+    if isinstance(fig, Figure):  # a SliderFigure (or other object) has nothing to close
+        plt.close(fig)
 
 
 __all__ = ["COLORS", "LINESTYLES", "MARKERS", "WIDTH", "ROW_HEIGHT", "DPI", "RC",
