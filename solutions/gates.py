@@ -22,7 +22,8 @@ along the LAST axis, where ``torch.nn.functional.prelu`` uses axis 1 (the
 same for 2-D inputs). Cross-entropy and the hinge loss average over the N
 examples; ``torch.nn.functional.multi_margin_loss`` also divides by the
 number of classes C. Integer inputs are computed in float64, float inputs
-keep their dtype.
+keep their dtype (float32 stays float32), and no function changes the
+arrays passed to it: every result is a new array.
 """
 from __future__ import annotations
 
@@ -155,7 +156,7 @@ def sigmoid_forward(x: ArrayLike) -> tuple[np.ndarray, tuple]:
 
     Computed from ``e = exp(-|x|)`` as 1/(1+e) for x >= 0 and e/(1+e) for
     x < 0, so exp never overflows: s(-1000) = 0 and s(1000) = 1 exactly,
-    with no warning. Cache: (s,).
+    with no warning. A float32 x gives a float32 s. Cache: (s,).
     """
     x = _float(x)
     e = np.exp(-np.abs(x))
@@ -244,7 +245,8 @@ def prelu_backward(dout: ArrayLike, cache: tuple) -> Grads2:
 
     At x == 0 the negative branch is used (dx = a * dout), as in PyTorch;
     its da contribution is 0 either way. da is summed over every position
-    that shares a slope, so it has the shape of a. Returns (dx, da).
+    that shares a slope (for a per-feature slope, over every axis of x but
+    the last), so it has the shape of a. Returns (dx, da).
     """
     x, a = cache
     dout = _dout(dout, x.shape, "prelu")
@@ -376,7 +378,8 @@ def svm_loss(scores: ArrayLike, y: ArrayLike,
     Each active term (strictly positive) adds +1/N to dscores[n, j] and
     -1/N to dscores[n, y_n]; a term exactly at the kink (== 0) counts as
     inactive, like the derivative of torch.relu at 0. Shapes: scores
-    (N, C), y (N,) integers in [0, C). torch's multi_margin_loss also
+    (N, C), floats or integers (then dscores is float64), y (N,) integers
+    in [0, C); margin defaults to 1. torch's multi_margin_loss also
     divides by C.
     """
     margin = _scalar(margin, "svm_loss margin")

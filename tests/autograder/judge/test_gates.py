@@ -26,9 +26,9 @@ def test_cases_contain_the_ties_and_kinks_they_promise(seed):
     labels = [c.label for c in cases]
     counts = [int(n) for label in labels
               for n in re.findall(r"(\d+) (?:entries|zeros|terms exactly|rows whose)", label)]
-    assert len(counts) == 7 and min(counts) >= 2, labels
+    assert len(counts) == 9 and min(counts) >= 2, labels
     assert sum("around +-1000" in label or "from -1000 to 1000" in label
-               for label in labels) == 5, labels
+               for label in labels) == 6, labels
     prelu = GRADED["prelu"].cases(seed)
     assert (prelu[2].args["a"] > 1).any() and (prelu[2].args["a"] < 0).any()
     ties = GRADED["max_gate"].cases(seed)
@@ -88,17 +88,18 @@ def max_out_cache_backward(dout, cache):
     return dout * (x == out), dout * (x != out)
 
 
-def max_in_place_forward(x, y):
+def max_copy_forward(x, y):
+    out = x.copy()  # written into, but a copy: the caller's x stays as it was
     lost = y > x
-    x[lost] = y[lost]  # x is the student's own copy
-    return x, ~lost
+    out[lost] = y[lost]
+    return out, ~lost
 
 
-def max_in_place_backward(dout, x_won):
-    dy = dout.copy()
-    dout[~x_won] = 0.0
+def max_copy_backward(dout, x_won):
+    dx, dy = dout.copy(), dout.copy()
+    dx[~x_won] = 0.0
     dy[x_won] = 0.0
-    return dout, dy
+    return dx, dy
 
 
 def sigmoid_masks_forward(x):
@@ -124,15 +125,14 @@ def sigmoid_from_x_backward(dout, x):
     return dout * e / (1.0 + e) ** 2
 
 
-def sigmoid_float32_forward(x):
-    x = np.asarray(x, dtype=np.float32)
-    e = np.exp(-np.abs(x))
-    s = np.where(x >= 0, np.float32(1), e) / (1 + e)
+def sigmoid_where_forward(x):
+    e = np.exp(-np.abs(x))  # keeps x's dtype: float32 stays float32
+    s = np.where(x >= 0, 1, e) / (1 + e)
     return s, s
 
 
-def sigmoid_float32_backward(dout, s):
-    return dout.astype(np.float32) * s * (1 - s)
+def sigmoid_where_backward(dout, s):
+    return dout * s * (1 - s)
 
 
 def prelu_loops_forward(x, a):
@@ -160,22 +160,23 @@ def prelu_min_max_forward(x, a):
 
 def prelu_min_max_backward(dout, cache):
     x, a = cache
-    da = (dout * np.minimum(x, 0)).sum(axis=0)
+    da = (dout * np.minimum(x, 0)).reshape(-1, x.shape[-1]).sum(axis=0)
     return dout * np.where(x > 0, 1.0, a), (da.sum() if a.ndim == 0 else da)
 
 
-def prelu_in_place_backward(dout, cache):
+def prelu_copy_backward(dout, cache):
     x, a = cache
     neg = x <= 0
     da = dout * x
     da[~neg] = 0.0
-    dout[neg] *= np.broadcast_to(a, x.shape)[neg]
-    return dout, da.reshape(-1, a.size).sum(axis=0).reshape(a.shape)
+    dx = dout.copy()  # scaled in place, but a copy of dout
+    dx[neg] *= np.broadcast_to(a, x.shape)[neg]
+    return dx, da.reshape(-1, a.size).sum(axis=0).reshape(a.shape)
 
 
 def ce_loops(scores, y):
     n = len(y)
-    loss, dscores = 0.0, np.zeros_like(scores)
+    loss, dscores = 0.0, np.zeros(np.shape(scores))
     for i in range(n):
         top = max(scores[i])
         total = sum(math.exp(s - top) for s in scores[i])
@@ -195,6 +196,7 @@ def ce_one_hot(scores, y):
 
 def ce_in_place(scores, y):
     rows = np.arange(len(y))
+    scores = scores.astype(np.float64)  # a float copy, then changed in place
     scores -= scores.max(axis=1, keepdims=True)
     lse = np.log(np.exp(scores).sum(axis=1))
     loss = np.mean(lse - scores[rows, y])
@@ -207,7 +209,7 @@ def ce_in_place(scores, y):
 
 def svm_loops(scores, y, margin=1.0):
     n, c = scores.shape
-    loss, dscores = 0.0, np.zeros_like(scores)
+    loss, dscores = 0.0, np.zeros((n, c))
     for i in range(n):
         for j in range(c):
             if j == y[i]:
@@ -242,13 +244,13 @@ def svm_where(scores, y, margin=1.0):
 ALTERNATIVES = {
     "max_gate": [(max_loops_forward, max_loops_backward),
                  (max_out_cache_forward, max_out_cache_backward),
-                 (max_in_place_forward, max_in_place_backward)],
+                 (max_copy_forward, max_copy_backward)],
     "sigmoid": [(sigmoid_masks_forward, sigmoid_backward_in_place),
                 (sigmoid_tanh_forward, sigmoid_from_x_backward),
-                (sigmoid_float32_forward, sigmoid_float32_backward)],
+                (sigmoid_where_forward, sigmoid_where_backward)],
     "prelu": [(prelu_loops_forward, prelu_loops_backward),
               (prelu_min_max_forward, prelu_min_max_backward),
-              (prelu_loops_forward, prelu_in_place_backward)],
+              (prelu_loops_forward, prelu_copy_backward)],
     "softmax_cross_entropy": [ce_loops, ce_one_hot, ce_in_place],
     "svm_loss": [svm_loops, svm_maximum, svm_where],
 }
@@ -272,12 +274,17 @@ def test_every_graded_function_has_three_correct_alternatives():
         assert len(impls) >= 3, name
 
 
-def test_float32_is_allowed_for_the_sigmoid_only():
+def test_float64_inputs_give_float64_results_in_every_part():
     def prelu32_forward(x, a):
         x = x.astype(np.float32)
         return np.where(x > 0, x, a.astype(np.float32) * x), (x, a)
     with pytest.raises(CheckFailure, match="out is float32; compute it in float64"):
         check(GRADED["prelu"], (prelu32_forward, ref.prelu_backward))
+
+    def sigmoid32_forward(x):  # float32 precision is accepted for float32 inputs only
+        return ref.sigmoid_forward(x.astype(np.float32))
+    with pytest.raises(CheckFailure, match="out is float32; compute it in float64"):
+        check(GRADED["sigmoid"], (sigmoid32_forward, ref.sigmoid_backward))
 
 
 # ---- what a failure says
@@ -292,7 +299,7 @@ def test_failure_names_case_entry_and_numbers():
         check(GRADED["svm_loss"], svm_one_row_off)
     text = str(err.value)
     assert "at dscores[2, " in text and "yours" in text and "expected" in text
-    assert "svm_loss" in text and "margin 1" in text and "kink" in text
+    assert "svm_loss" in text and "margin=1" in text and "kink" in text
 
 
 def test_failure_names_a_scalar_gradient_and_the_slope_shape():
@@ -336,18 +343,25 @@ UNKNOWN = {
               lambda d, c: (ref.prelu_backward(d, c)[0], -ref.prelu_backward(d, c)[1])),
     "softmax_cross_entropy": lambda s, y: (ref.softmax_cross_entropy(s, y)[0],
                                            -ref.softmax_cross_entropy(s, y)[1]),
-    "svm_loss": lambda s, y, m=1.0: (ref.svm_loss(s, y, m)[0] ** 2, ref.svm_loss(s, y, m)[1]),
+    "svm_loss": lambda s, y, margin=1.0: (ref.svm_loss(s, y, margin)[0] ** 2,
+                                          ref.svm_loss(s, y, margin)[1]),
 }
+
+
+def _catalogued(name: str) -> set[str]:
+    return {m.hint for m in GRADED[name].mistakes}
 
 
 @pytest.mark.parametrize("name", UNKNOWN)
 def test_unknown_mistake_is_caught_without_a_false_diagnosis(name):
+    """Caught, and never blamed on a catalogued mistake (a description of
+    how the outputs relate to the expected ones is no false diagnosis)."""
     with pytest.raises(CheckFailure) as err:
         check(GRADED[name], UNKNOWN[name])
-    assert err.value.diagnosis is None
+    assert err.value.diagnosis not in _catalogued(name), err.value.diagnosis
 
 
-def _boom(*args):
+def _boom(*args, **options):
     return 1 / 0
 
 
@@ -379,9 +393,9 @@ class Tensor:  # an object of a kind that cannot cross the wire
     ("sigmoid", (ref.sigmoid_forward, lambda d, c: None),
      "your dx is None: is a return statement missing?"),
     ("sigmoid", (ref.sigmoid_forward, lambda d, c: ref.sigmoid_backward(d, c).tolist()),
-     "your dx should be a numpy array of shape (3, 4), got list"),
-    ("sigmoid", (lambda x: (Tensor(), x), lambda d, c: d),
-     "your out should be a numpy array of shape (3, 4), got Tensor"),
+     "your dx should be a numpy array of shape (2, 2, 3), got list"),
+    ("sigmoid", (lambda x: (Tensor(), x), lambda d, c: d.copy()),
+     "your out should be a numpy array of shape (2, 2, 3), got Tensor"),
     ("prelu", (ref.prelu_forward, lambda d, c: (ref.prelu_backward(d, c)[0], d)),
      "your da should be a single number, got an array of shape (3, 4)"),
     ("prelu", (_boom, ref.prelu_backward),
@@ -393,7 +407,7 @@ class Tensor:  # an object of a kind that cannot cross the wire
      "your softmax_cross_entropy should return (loss, dscores), got float"),
     ("softmax_cross_entropy", lambda s, y: (np.array([1.0]), s),
      "your loss should be a single number, got an array of shape (1,)"),
-    ("svm_loss", lambda s, y, m=1.0: (ref.svm_loss(s, y, m)[0], s.T),
+    ("svm_loss", lambda s, y, margin=1.0: (ref.svm_loss(s, y, margin)[0], s.T),
      "your dscores has shape (5, 4), expected (4, 5)"),
     ("svm_loss", _boom, "your svm_loss raised ZeroDivisionError"),
 ])
@@ -460,5 +474,119 @@ UNCATALOGUED = [
 def test_uncatalogued_mistake_is_caught_without_a_false_diagnosis(name, impl):
     with pytest.raises(CheckFailure) as err:
         check(GRADED[name], impl)
-    assert err.value.diagnosis is None, err.value.diagnosis
+    assert err.value.diagnosis not in _catalogued(name), err.value.diagnosis
     assert "yours" in err.value.message and "expected" in err.value.message
+
+
+# ---- once correct alternatives that the text now forbids
+#
+# These passed when the text said nothing about the caller's arrays, dtypes
+# or shapes beyond 2-D. It now says that inputs are left unchanged, that
+# float64 stays float64 (and float32 float32), that the losses take integer
+# score arrays and that PReLU takes x of any shape: each one breaks one of
+# those promises, and fails the test cell that grades it, with a sentence.
+
+def max_in_place_forward(x, y):
+    lost = y > x
+    x[lost] = y[lost]  # the caller's x
+    return x, ~lost
+
+
+def max_in_place_backward(dout, x_won):
+    dy = dout.copy()
+    dout[~x_won] = 0.0  # the caller's dout
+    dy[x_won] = 0.0
+    return dout, dy
+
+
+def sigmoid_float32_forward(x):
+    x = np.asarray(x, dtype=np.float32)  # a float64 x loses its precision
+    e = np.exp(-np.abs(x))
+    s = np.where(x >= 0, np.float32(1), e) / (1 + e)
+    return s, s
+
+
+def sigmoid_float32_backward(dout, s):
+    return dout.astype(np.float32) * s * (1 - s)
+
+
+def prelu_min_max_2d_backward(dout, cache):
+    x, a = cache
+    da = (dout * np.minimum(x, 0)).sum(axis=0)  # right for a 2-D x only
+    return dout * np.where(x > 0, 1.0, a), (da.sum() if a.ndim == 0 else da)
+
+
+def prelu_in_place_backward(dout, cache):
+    x, a = cache
+    neg = x <= 0
+    da = dout * x
+    da[~neg] = 0.0
+    dout[neg] *= np.broadcast_to(a, x.shape)[neg]  # the caller's dout
+    return dout, da.reshape(-1, a.size).sum(axis=0).reshape(a.shape)
+
+
+def ce_loops_zeros_like(scores, y):
+    n = len(y)
+    loss, dscores = 0.0, np.zeros_like(scores)  # integers for integer scores
+    for i in range(n):
+        top = max(scores[i])
+        total = sum(math.exp(s - top) for s in scores[i])
+        loss += (top + math.log(total) - scores[i, y[i]]) / n
+        for j, s in enumerate(scores[i]):
+            dscores[i, j] = (math.exp(s - top) / total - (j == y[i])) / n
+    return loss, dscores
+
+
+def ce_in_place_scores(scores, y):
+    rows = np.arange(len(y))
+    scores -= scores.max(axis=1, keepdims=True)  # the caller's scores
+    lse = np.log(np.exp(scores).sum(axis=1))
+    loss = np.mean(lse - scores[rows, y])
+    scores -= lse[:, None]
+    np.exp(scores, out=scores)
+    scores[rows, y] -= 1
+    scores /= len(y)
+    return loss, scores
+
+
+def svm_loops_zeros_like(scores, y, margin=1.0):
+    n, c = scores.shape
+    loss, dscores = 0.0, np.zeros_like(scores)  # integers for integer scores
+    for i in range(n):
+        for j in range(c):
+            if j == y[i]:
+                continue
+            term = scores[i, j] - scores[i, y[i]] + margin
+            if term > 0:
+                loss += term / n
+                dscores[i, j] += 1 / n
+                dscores[i, y[i]] -= 1 / n
+    return loss, dscores
+
+
+FORBIDDEN_BY_THE_TEXT = [
+    ("max_gate", (max_in_place_forward, max_in_place_backward),
+     "your max_forward changed its input x and max_backward changed its input dout "
+     "in place"),
+    ("sigmoid", (sigmoid_float32_forward, sigmoid_float32_backward),
+     "your out is float32; compute it in float64 like its inputs"),
+    ("prelu", (prelu_min_max_forward, prelu_min_max_2d_backward),
+     "your da has shape (3, 3), expected (3,)"),
+    ("prelu", (prelu_loops_forward, prelu_in_place_backward),
+     "your prelu_backward changed its input dout in place"),
+    ("softmax_cross_entropy", ce_loops_zeros_like,
+     "your dscores has dtype int64, expected floating-point values"),
+    ("softmax_cross_entropy", ce_in_place_scores,
+     "your softmax_cross_entropy changed its input scores in place"),
+    ("svm_loss", svm_loops_zeros_like,
+     "your dscores has dtype int64, expected floating-point values"),
+]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name,impl,words", FORBIDDEN_BY_THE_TEXT,
+                         ids=[_id(i) for _, i, _ in FORBIDDEN_BY_THE_TEXT])
+def test_what_the_text_forbids_fails_with_its_sentence(name, impl, words, seed):
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], impl, seed=seed)
+    assert words in err.value.message, err.value.message
