@@ -8,16 +8,31 @@ INTRO = r"""
 
 Each update rule is a pair of pure functions: `<rule>_init(w)` returns the
 starting state, and `<rule>_step(w, g, state, *, lr, ...)` returns the next
-weights and the next state without changing its inputs. The learning rate
-is passed at every step, so a schedule is simply `lr=schedule(t)`.
+weights and the next state without changing its inputs: after the call the
+caller's `w`, `g` and the arrays of `state` hold what they held before, so
+compute new arrays (`w - lr * g`, `b1 * state.m + ...`) rather than
+`w -= ...` or `m *= b1` on the arrays you were given.
+
+- `w` may have any shape (a vector, or a matrix of weights); `g` and the
+  arrays of the state have the shape of `w`.
+- An integer `w` or `g` (say `np.array([1, 2])`) gives float64 weights
+  and state; float32 `w` and `g` give float32 weights and state (the given
+  helper `_floats` does both; `np.zeros(w.shape)` or a numpy float64
+  number would turn float32 into float64).
+- The learning rate is a keyword passed at every step, so a schedule is
+  simply `lr=schedule(t)`. A hyperparameter that is not passed takes the
+  default in the signature (Adam's and AdamW's `lr` too).
 
 The state records (`MomentumState`, `AdamState`, ...) and small validation
 helpers are given in the cell after the imports; keep their field names.
 The visible checks under each part use small cases you can verify by hand.
-The grader then runs your rule and the reference side by side for 60
-steps on three problems, with a learning rate that changes at every step
-and from a mid-run state, and compares the weights and the state at every
-step.
+The grader then runs your rule and the reference side by side and compares
+the weights and the state at every step: 60 steps on three problems, with
+a constant learning rate and one that changes at every step, from a fresh
+and from a mid-run state; then a matrix `w` with only the hyperparameters
+that have no default passed, float32 `w` and `g`, and an integer `w` and
+`g`. After every step it also checks that your step left the `w`, `g` and
+`state` it was given as they were.
 """
 
 SGD = r"""
@@ -72,8 +87,10 @@ $v \leftarrow \beta_2 v + (1-\beta_2) g^2$;
 $\hat m = m / (1 - \beta_1^t)$, $\hat v = v / (1 - \beta_2^t)$;
 $w \leftarrow w - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)$.
 `weight_decay` adds $\lambda w$ to the gradient first (L2, as in PyTorch's
-Adam). Two points check a fresh start at a constant learning rate; two
-check a changing learning rate and a start from a mid-run state.
+Adam). One point checks a fresh start at a constant learning rate without
+weight decay (with the default hyperparameters, float32 and integer inputs
+too); one a changing learning rate and a start from a mid-run state; two
+a `weight_decay` > 0, from a fresh start at a constant learning rate.
 """
 
 
@@ -106,8 +123,12 @@ ASSIGNMENT = Assignment(
         Tests("update_rules.rmsprop", 3, visible=visible.check_rmsprop),
         Markdown(ADAM),
         Solution((ref.adam_init, ref.adam_step)),
-        Tests("update_rules.adam", 2, visible=visible.check_adam, cases=(0,)),
-        Tests("update_rules.adam", 2, cases=(1, 2)),
+        # the case indices are those of judge/update_rules.py's _cases: 0
+        # fresh/constant, 3 defaults (matrix w), 4 float32, 7 integer; 1 and
+        # 2 a changing lr (2 from a mid-run state); 5 and 6 weight_decay > 0
+        Tests("update_rules.adam", 1, visible=visible.check_adam, cases=(0, 3, 4, 7)),
+        Tests("update_rules.adam", 1, cases=(1, 2)),
+        Tests("update_rules.adam", 2, cases=(5, 6)),
         Markdown(ADAMW),
         Solution((ref.adamw_init, ref.adamw_step)),
         Tests("update_rules.adamw", 2, visible=visible.check_adamw),

@@ -2,6 +2,7 @@
 every correct alternative passes, and failures say where."""
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -13,9 +14,12 @@ from autograder.judge.update_rules import GRADED
 from solutions import update_rules as ref
 
 MUTANTS = [(rule, m) for rule, g in GRADED.items() for m in g.mistakes]
+HINTS = {m.hint for _, m in MUTANTS}
 
 
-# ---- correct alternatives: other code, same mathematics
+# ---- correct alternatives: other code, same mathematics. Each holds to the
+# text's contracts too: the inputs are left as they were, w may be a matrix,
+# float32 stays float32 and integer inputs give float64 results.
 
 
 class MyAdam(NamedTuple):  # a student's own state class with the same fields
@@ -24,9 +28,16 @@ class MyAdam(NamedTuple):  # a student's own state class with the same fields
     v: np.ndarray
 
 
-def adam_in_place(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
+def _float_copy(w):
+    """A float copy of w, float32 kept (a student's version of _floats(w).copy())."""
+    return np.array(w, dtype=np.result_type(w, 1.0))
+
+
+def adam_on_copies(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
+    # in place, but only on its own copies
     t, m, v = state
     g = g + weight_decay * w
+    m, v, w = m.copy(), v.copy(), _float_copy(w)
     m *= b1
     m += (1 - b1) * g
     v *= b2
@@ -37,19 +48,22 @@ def adam_in_place(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_de
 
 
 def adam_step_size_form(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
-    # PyTorch's arrangement: lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
+    # PyTorch's arrangement: lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps); math.sqrt
+    # of the Python number keeps float32 (np.sqrt would make it a numpy float64)
     g = g + weight_decay * w
     t = state.t + 1
     m = b1 * state.m + (1 - b1) * g
     v = b2 * state.v + (1 - b2) * g * g
     bc1, bc2 = 1 - b1**t, 1 - b2**t
-    return w - (lr / bc1) * m / (np.sqrt(v) / np.sqrt(bc2) + eps), state._replace(t=t, m=m, v=v)
+    return (w - (lr / bc1) * m / (np.sqrt(v) / math.sqrt(bc2) + eps),
+            state._replace(t=t, m=m, v=v))
 
 
 def adam_loop(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
+    # entry by entry, for any shape
     t = state.t + 1
-    w, m, v = w.copy(), state.m.copy(), state.v.copy()
-    for i in range(w.size):
+    w, m, v = _float_copy(w), state.m.copy(), state.v.copy()
+    for i in np.ndindex(w.shape):
         gi = g[i] + weight_decay * w[i]
         m[i] = b1 * m[i] + (1 - b1) * gi
         v[i] = b2 * v[i] + (1 - b2) * gi * gi
@@ -57,9 +71,10 @@ def adam_loop(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=
     return w, type(state)(t, m, v)
 
 
-def adamw_in_place(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+def adamw_on_copies(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+    w = _float_copy(w)
     w *= 1 - lr * weight_decay
-    return adam_in_place(w, g, state, lr=lr, b1=b1, b2=b2, eps=eps)
+    return adam_on_copies(w, g, state, lr=lr, b1=b1, b2=b2, eps=eps)
 
 
 def adamw_loop(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
@@ -70,7 +85,8 @@ def adamw_step_size_form(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, we
     return adam_step_size_form(w * (1 - lr * weight_decay), g, state, lr=lr, b1=b1, b2=b2, eps=eps)
 
 
-def sgd_in_place(w, g, state, *, lr):
+def sgd_on_a_copy(w, g, state, *, lr):
+    w = _float_copy(w)
     w -= lr * g
     return w, state
 
@@ -83,12 +99,11 @@ def sgd_negated(w, g, state, *, lr):
     return -(lr * g - w), state
 
 
-def momentum_in_place(w, g, state, *, lr, mu=0.9):
-    v = state.v
+def momentum_on_copies(w, g, state, *, lr, mu=0.9):
+    v = state.v.copy()
     v *= mu
     v -= lr * g
-    w += v
-    return w, state
+    return w + v, state._replace(v=v)
 
 
 def momentum_list(w, g, state, *, lr, mu=0.9):
@@ -105,11 +120,12 @@ def nesterov_expanded(w, g, state, *, lr, mu=0.9):
     return w + v + mu * (v - state.v), state._replace(v=v)
 
 
-def nesterov_in_place(w, g, state, *, lr, mu=0.9):
-    v_prev = state.v.copy()
-    state.v[...] = mu * state.v - lr * g
-    w += -mu * v_prev + (1 + mu) * state.v
-    return w, state
+def nesterov_on_copies(w, g, state, *, lr, mu=0.9):
+    v = state.v * mu
+    v -= lr * g
+    w_next = w - mu * state.v
+    w_next += (1 + mu) * v
+    return w_next, state._replace(v=v)
 
 
 def nesterov_gradient_form(w, g, state, *, lr, mu=0.9):
@@ -118,10 +134,10 @@ def nesterov_gradient_form(w, g, state, *, lr, mu=0.9):
     return w + mu * mu * state.v - (1 + mu) * lr * g, state._replace(v=v)
 
 
-def adagrad_in_place(w, g, state, *, lr, eps=1e-8):
-    state.cache[...] += g * g
-    w -= lr * g / (np.sqrt(state.cache) + eps)
-    return w, state
+def adagrad_on_copies(w, g, state, *, lr, eps=1e-8):
+    cache = state.cache.copy()
+    cache += g * g
+    return w - lr * g / (np.sqrt(cache) + eps), state._replace(cache=cache)
 
 
 def adagrad_power(w, g, state, *, lr, eps=1e-8):
@@ -130,8 +146,8 @@ def adagrad_power(w, g, state, *, lr, eps=1e-8):
 
 
 def adagrad_loop(w, g, state, *, lr, eps=1e-8):
-    cache, w = state.cache.copy(), w.copy()
-    for i in range(w.size):
+    cache, w = state.cache.copy(), _float_copy(w)
+    for i in np.ndindex(w.shape):
         cache[i] += g[i] ** 2
         w[i] -= lr * g[i] / (cache[i] ** 0.5 + eps)
     return w, state._replace(cache=cache)
@@ -142,10 +158,10 @@ def rmsprop_lerp(w, g, state, *, lr, decay=0.99, eps=1e-8):
     return w - lr * g / (np.sqrt(cache) + eps), state._replace(cache=cache)
 
 
-def rmsprop_in_place(w, g, state, *, lr, decay=0.99, eps=1e-8):
-    state.cache[...] = decay * state.cache + (1 - decay) * g**2
-    w -= lr * g / (np.sqrt(state.cache) + eps)
-    return w, state
+def rmsprop_on_copies(w, g, state, *, lr, decay=0.99, eps=1e-8):
+    cache = decay * state.cache
+    cache += (1 - decay) * g**2
+    return w - lr * g / (np.sqrt(cache) + eps), state._replace(cache=cache)
 
 
 def rmsprop_loop(w, g, state, *, lr, decay=0.99, eps=1e-8):
@@ -154,19 +170,85 @@ def rmsprop_loop(w, g, state, *, lr, decay=0.99, eps=1e-8):
 
 
 def _my_adam_init(w):
-    return MyAdam(0, np.zeros_like(w), np.zeros_like(w))
+    z = np.zeros(np.shape(w), dtype=np.result_type(w, 1.0))
+    return MyAdam(0, z, z.copy())
 
 
 ALTERNATIVES = {
-    "sgd": [sgd_in_place, sgd_loop, sgd_negated],
-    "momentum": [momentum_in_place, momentum_list, momentum_expanded],
-    "nesterov": [nesterov_expanded, nesterov_in_place, nesterov_gradient_form],
-    "adagrad": [adagrad_in_place, adagrad_power, adagrad_loop],
-    "rmsprop": [rmsprop_lerp, rmsprop_in_place, rmsprop_loop],
-    "adam": [adam_in_place, adam_step_size_form, adam_loop],
-    "adamw": [adamw_in_place, adamw_loop, adamw_step_size_form],
+    "sgd": [sgd_on_a_copy, sgd_loop, sgd_negated],
+    "momentum": [momentum_on_copies, momentum_list, momentum_expanded],
+    "nesterov": [nesterov_expanded, nesterov_on_copies, nesterov_gradient_form],
+    "adagrad": [adagrad_on_copies, adagrad_power, adagrad_loop],
+    "rmsprop": [rmsprop_lerp, rmsprop_on_copies, rmsprop_loop],
+    "adam": [adam_on_copies, adam_step_size_form, adam_loop],
+    "adamw": [adamw_on_copies, adamw_loop, adamw_step_size_form],
 }
 CORRECT = [(rule, f) for rule, fs in ALTERNATIVES.items() for f in fs]
+
+
+# ---- alternatives that were counted correct before the checks held rules to
+# the text's contracts, and the contract each breaks: moved here from the
+# correct ones (the text says "without changing its inputs", w of any shape,
+# integer inputs allowed, float32 kept).
+
+def _ruled_out_in_place(rule):
+    # w and the state's arrays updated in place: the caller's arrays change
+    return next(m.impl[1] for m in GRADED[rule].mistakes if m.name == f"{rule}_in_place")
+
+
+def _adagrad_loop_flat(w, g, state, *, lr, eps=1e-8):
+    # w[i] for i < w.size: an IndexError for a matrix w; w.copy() of an integer
+    # w keeps its dtype and cuts the step to a whole number
+    cache, w = state.cache.copy(), w.copy()
+    for i in range(w.size):
+        cache[i] += g[i] ** 2
+        w[i] -= lr * g[i] / (cache[i] ** 0.5 + eps)
+    return w, state._replace(cache=cache)
+
+
+def _adam_loop_flat(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0):
+    # the same two faults as _adagrad_loop_flat
+    t = state.t + 1
+    w, m, v = w.copy(), state.m.copy(), state.v.copy()
+    for i in range(w.size):
+        gi = g[i] + weight_decay * w[i]
+        m[i] = b1 * m[i] + (1 - b1) * gi
+        v[i] = b2 * v[i] + (1 - b2) * gi * gi
+        w[i] -= lr * m[i] / (1 - b1**t) / (np.sqrt(v[i] / (1 - b2**t)) + eps)
+    return w, type(state)(t, m, v)
+
+
+def _adamw_loop_flat(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+    return _adam_loop_flat(w - lr * weight_decay * w, g, state, lr=lr, b1=b1, b2=b2, eps=eps)
+
+
+def _adam_step_size_np_sqrt(w, g, state, *, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8,
+                            weight_decay=0.0):
+    # np.sqrt of a Python number is a numpy float64: float32 w comes back float64
+    g = g + weight_decay * w
+    t = state.t + 1
+    m = b1 * state.m + (1 - b1) * g
+    v = b2 * state.v + (1 - b2) * g * g
+    bc1, bc2 = 1 - b1**t, 1 - b2**t
+    return (w - (lr / bc1) * m / (np.sqrt(v) / np.sqrt(bc2) + eps),
+            state._replace(t=t, m=m, v=v))
+
+
+RULED_OUT = [(rule, _ruled_out_in_place(rule), "in place") for rule in ALTERNATIVES] + [
+    ("adagrad", _adagrad_loop_flat, "raised IndexError at step 0"),
+    ("adam", _adam_loop_flat, "raised IndexError at step 0"),
+    ("adamw", _adamw_loop_flat, "raised IndexError at step 0"),
+    ("adam", _adam_step_size_np_sqrt, "returned w as float64 at step 0"),
+]
+
+
+@pytest.mark.parametrize("rule,step,needle", RULED_OUT,
+                         ids=[f"{r}:{f.__name__}" for r, f, _ in RULED_OUT])
+def test_alternatives_the_contracts_rule_out_fail(rule, step, needle):
+    init = _my_adam_init if rule.startswith("adam") else getattr(ref, f"{rule}_init")
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[rule], (init, step))
+    assert needle in err.value.message, err.value.message
 
 
 @pytest.mark.parametrize("rule,step", CORRECT, ids=[f.__name__ for _, f in CORRECT])
@@ -199,7 +281,7 @@ def test_unknown_mistake_is_caught_without_a_false_diagnosis():
         return w * (1 + 1e-4), state
     with pytest.raises(CheckFailure) as err:
         check(GRADED["rmsprop"], (ref.rmsprop_init, off_by_a_bit))
-    assert err.value.diagnosis is None
+    assert err.value.diagnosis not in HINTS
 
 
 @pytest.mark.parametrize("bad,needle", [
@@ -257,5 +339,7 @@ UNCATALOGUED = [
 def test_uncatalogued_mistake_is_caught_without_a_false_diagnosis(rule, pair):
     with pytest.raises(CheckFailure) as err:
         check(GRADED[rule], pair)
-    assert err.value.diagnosis is None, err.value.diagnosis
+    # a description of what the outputs have in common with the expected ones
+    # may come; a catalogued mistake's name may not
+    assert err.value.diagnosis not in HINTS, err.value.diagnosis
     assert "yours" in err.value.message and "expected" in err.value.message
