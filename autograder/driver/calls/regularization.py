@@ -25,23 +25,50 @@ from ..errors import Refusal
 from . import copied, returned, state_fields
 
 
-def penalty(pair, *, w, lam) -> dict:
-    """``penalty(w, lam)`` and ``grad(w, lam)``, each on its own copy of w."""
+def penalty(pair, *, w, lam, which: str = "both") -> dict:
+    """``penalty(w, lam)`` and/or ``grad(w, lam)`` (``which``: "penalty",
+    "grad" or "both"), each on its own copy of w, with the dtype of what
+    came back and that copy of w as the function left it."""
     fn, grad = pair
-    return {"penalty": fn(copied(w), lam), "grad": grad(copied(w), lam)}
+    out: dict[str, Any] = {}
+    for name, function in (("penalty", fn), ("grad", grad)):
+        if which in (name, "both"):
+            mine = copied(w)
+            out[name] = copied(function(mine, lam))
+            out[f"{name}_dtype"] = _dtype(out[name])
+            out[f"w_after_{name}"] = mine
+    return out
+
+
+def _dtype(value: Any) -> str:
+    """The dtype a value has or would get: "float32", "float64", "int64",
+    or its type's name when it is no number or array."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return str(value.dtype)
+    if isinstance(value, (bool, int, float)):
+        return str(np.asarray(value).dtype)
+    return type(value).__name__
 
 
 def dropout_pass(pair, *, x, dout, p, train, mode=None, mask=None) -> dict:
     """One forward pass (``mask`` given in training; ``mode=None`` leaves the
-    default mode) and one backward pass of ``dout`` through its cache."""
+    default mode) and one backward pass of ``dout`` through its cache; with
+    the dtypes of out and dx, x and dout as the two passes left them, and
+    whether out is (a view of) the x that was passed in."""
     forward, backward = pair
     kwargs: dict[str, Any] = {} if mode is None else {"mode": mode}
     if train:
         kwargs["mask"] = copied(mask)
-    out, cache = returned(forward(copied(x), p, train=train, **kwargs),
+    x_in = copied(x)
+    out, cache = returned(forward(x_in, p, train=train, **kwargs),
                           "dropout_forward", "out, cache")
+    shares = isinstance(out, np.ndarray) and bool(np.shares_memory(out, x_in))
     out = copied(out)  # a backward pass that edits the cache must not rewrite out
-    return {"out": out, "dx": backward(copied(dout), cache)}
+    x_after = copied(x_in)
+    dout_in = copied(dout)
+    dx = copied(backward(dout_in, cache))
+    return {"out": out, "dx": dx, "out_dtype": _dtype(out), "dx_dtype": _dtype(dx),
+            "x_after": x_after, "dout_after": dout_in, "out_is_x": float(shares)}
 
 
 def dropout_stats(pair, *, p, mode, rng_seed, units, value) -> dict:
@@ -86,7 +113,9 @@ def early_stopping(pair, *, losses, patience, min_delta=None, fields=()) -> dict
     """``stop`` and the state's ``fields`` after each step, as returned: row
     k is the step that saw ``losses[k]``; ``min_delta=None`` leaves the
     default. A state is read the moment it is returned, so a step that
-    changes its state in place cannot rewrite the record."""
+    changes its state in place cannot rewrite the record; ``changed`` is
+    the first step that changed the state it was given (its step, field,
+    value before and after), or None."""
     init, step = pair
     kwargs: dict[str, Any] = {"patience": patience}
     if min_delta is not None:
@@ -94,24 +123,51 @@ def early_stopping(pair, *, losses, patience, min_delta=None, fields=()) -> dict
     state = init()
     stops: list[Any] = []
     record: dict[str, list[Any]] = {f: [] for f in fields}
+    changed = None
     for k, loss in enumerate(losses):
+        before = _fields_of(state, k)
         try:
             result = step(state, loss, **kwargs)
         except Exception as err:
             err.add_note(f"at step {k}")
             raise
+        if changed is None:
+            changed = _first_change(before, _fields_of(state, k), k)
         stop, state = returned(result, "early_stopping_step", "stop, state", f"at step {k}")
         stops.append(bool(stop) if isinstance(stop, (bool, np.bool_)) else copied(stop))
-        try:
-            values = state_fields(state)
-        except Refusal as err:
-            raise Refusal(f"{err} at step {k}") from None
+        values = _fields_of(state, k)
         for f in fields:
             if f not in values:
                 raise Refusal(f"your state has no field {f!r} at step {k}; the "
                               f"skeleton's state has {', '.join(fields)}")
-            record[f].append(_number(values[f]))
-    return {"stop": stops, "state": record}
+            record[f].append(values[f])
+    return {"stop": stops, "state": record, "changed": changed}
+
+
+def _fields_of(state: Any, k: int) -> dict[str, Any]:
+    """A state's fields as numbers (floats) or copies, read now."""
+    try:
+        return {f: _number(v) for f, v in state_fields(state).items()}
+    except Refusal as err:
+        raise Refusal(f"{err} at step {k}") from None
+
+
+def _first_change(before: dict, after: dict, k: int) -> dict | None:
+    """The first field of a given state that a step changed, or None."""
+    for f, old in before.items():
+        new = after.get(f)
+        same = (isinstance(old, float) and isinstance(new, float)
+                and (old == new or (old != old and new != new)))
+        if not same and not (type(old) is type(new) and _equal(old, new)):
+            return {"step": k, "field": f, "before": old, "after": new}
+    return None
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(np.all(a == b))
+    except Exception:  # noqa: BLE001 - things that cannot be compared differ
+        return False
 
 
 def _number(value: Any) -> Any:

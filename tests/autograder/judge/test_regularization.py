@@ -61,8 +61,13 @@ def l1_penalty_norm(w, lam):
     return lam * np.linalg.norm(np.ravel(w).astype(np.float64), 1)
 
 
+def _grad_dtype(w):
+    """What a gradient of w is made of: w's float dtype, else float64."""
+    return w.dtype if w.dtype.kind == "f" else np.float64
+
+
 def l1_grad_where(w, lam):
-    return np.where(w > 0, lam, np.where(w < 0, -lam, 0.0)).astype(w.dtype)
+    return np.where(w > 0, lam, np.where(w < 0, -lam, 0.0)).astype(_grad_dtype(w))
 
 
 def l1_penalty_loop(w, lam):
@@ -70,14 +75,14 @@ def l1_penalty_loop(w, lam):
 
 
 def l1_grad_loop(w, lam):
-    g = np.zeros_like(w)
+    g = np.zeros(w.shape, dtype=np.result_type(w, 0.5))  # float32 stays, int -> float64
     for i in np.ndindex(w.shape):
         g[i] = lam if w[i] > 0 else (-lam if w[i] < 0 else 0.0)
     return g
 
 
-def l1_penalty_float32(w, lam):  # float32 sums are allowed on float32 weights
-    return lam * np.abs(w).sum()
+def l1_penalty_sum_float64(w, lam):
+    return lam * float(np.abs(w).sum(dtype=np.float64))
 
 
 def l1_grad_difference(w, lam):
@@ -90,7 +95,7 @@ def l2_penalty_dot(w, lam):
 
 
 def l2_grad_in_place(w, lam):
-    g = w.copy()
+    g = w.astype(_grad_dtype(w))  # a copy, in w's float dtype
     g *= lam
     return g
 
@@ -100,11 +105,11 @@ def l2_penalty_norm_squared(w, lam):
 
 
 def l2_grad_loop(w, lam):
-    return np.array([lam * v for v in w.ravel()], dtype=w.dtype).reshape(w.shape)
+    return np.array([lam * v for v in w.ravel()], dtype=_grad_dtype(w)).reshape(w.shape)
 
 
-def l2_penalty_float32(w, lam):
-    return 0.5 * lam * np.sum(w ** 2)
+def l2_penalty_squares_in_float64(w, lam):
+    return 0.5 * lam * np.sum(np.square(w, dtype=np.float64))
 
 
 def l2_grad_multiply(w, lam):
@@ -150,21 +155,22 @@ class DropCache(NamedTuple):
     mode: str
 
 
-def dropout_forward_in_place(x, p, *, train=True, rng=None, mask=None, mode="inverted"):
+def dropout_forward_on_a_copy(x, p, *, train=True, rng=None, mask=None, mode="inverted"):
+    out = x.copy()  # masked and scaled in place, on its own copy
     if not train:
         if mode == "classic":
-            x *= 1 - p
-        return x, DropCache(None, p, mode)
+            out *= 1 - p
+        return out, DropCache(None, p, mode)
     keep = mask.copy() if mask is not None else rng.random(x.shape) >= p
-    x[~keep] = 0
+    out[~keep] = 0
     if mode == "inverted":
-        x /= 1 - p
-    return x, DropCache(keep, p, mode)
+        out /= 1 - p
+    return out, DropCache(keep, p, mode)
 
 
-def dropout_backward_in_place(dout, cache):
+def dropout_backward_on_a_copy(dout, cache):
     if cache.keep is None:
-        return dout * (1 - cache.p) if cache.mode == "classic" else dout
+        return dout * (1 - cache.p) if cache.mode == "classic" else dout.copy()
     dx = dout.copy()
     dx[~cache.keep] = 0
     return dx / (1 - cache.p) if cache.mode == "inverted" else dx
@@ -186,17 +192,18 @@ def stopping_dict_step(state, val_loss, *, patience, min_delta=0.0):
     return state["bad_steps"] >= patience, state
 
 
-def stopping_mutable_init():
+def stopping_namespace_init():
     return SimpleNamespace(best=float("inf"), best_step=0, step=0, bad_steps=0)
 
 
-def stopping_mutable_step(state, val_loss, *, patience, min_delta=0.0):
-    state.step += 1
-    if not val_loss >= state.best - min_delta and not np.isnan(val_loss):
-        state.best, state.best_step, state.bad_steps = val_loss, state.step, 0
+def stopping_namespace_step(state, val_loss, *, patience, min_delta=0.0):
+    new = SimpleNamespace(**vars(state))  # a new record; the old one stays
+    new.step += 1
+    if not val_loss >= new.best - min_delta and not np.isnan(val_loss):
+        new.best, new.best_step, new.bad_steps = val_loss, new.step, 0
     else:
-        state.bad_steps += 1
-    return bool(state.bad_steps >= patience), state
+        new.bad_steps += 1
+    return bool(new.bad_steps >= patience), new
 
 
 class MyStop(NamedTuple):  # the student's own record, fields in another order
@@ -222,17 +229,107 @@ def stopping_own_step(state, val_loss, *, patience, min_delta=0.0):
 
 ALTERNATIVES = {
     "l1": [(l1_penalty_norm, l1_grad_where), (l1_penalty_loop, l1_grad_loop),
-           (l1_penalty_float32, l1_grad_difference)],
+           (l1_penalty_sum_float64, l1_grad_difference)],
     "l2": [(l2_penalty_dot, l2_grad_in_place), (l2_penalty_norm_squared, l2_grad_loop),
-           (l2_penalty_float32, l2_grad_multiply)],
+           (l2_penalty_squares_in_float64, l2_grad_multiply)],
     "dropout": [(dropout_forward_dict, dropout_backward_dict),
                 (dropout_forward_scaled_mask, dropout_backward_scaled_mask),
-                (dropout_forward_in_place, dropout_backward_in_place)],
+                (dropout_forward_on_a_copy, dropout_backward_on_a_copy)],
     "early_stopping": [(stopping_dict_init, stopping_dict_step),
-                       (stopping_mutable_init, stopping_mutable_step),
+                       (stopping_namespace_init, stopping_namespace_step),
                        (stopping_own_init, stopping_own_step)],
 }
 CORRECT = [(name, pair) for name, pairs in ALTERNATIVES.items() for pair in pairs]
+
+
+# ---- once correct alternatives, now wrong variants: each breaks a promise of
+# the text that no case used to test, and is caught on the case that does,
+# with the catalogued mistake it amounts to (or the sentence of its message)
+
+
+def l1_grad_where_like_w(w, lam):
+    # .astype(w.dtype) cuts +-lam to whole numbers on an integer w
+    return np.where(w > 0, lam, np.where(w < 0, -lam, 0.0)).astype(w.dtype)
+
+
+def l1_grad_loop_zeros_like(w, lam):
+    # np.zeros_like(w) keeps an integer w's dtype
+    g = np.zeros_like(w)
+    for i in np.ndindex(w.shape):
+        g[i] = lam if w[i] > 0 else (-lam if w[i] < 0 else 0.0)
+    return g
+
+
+def l1_penalty_float32(w, lam):
+    # "summed in float64": a float32 w gave a float32 sum, which used to be allowed
+    return lam * np.abs(w).sum()
+
+
+def l2_grad_copy_scaled(w, lam):
+    # w.copy() keeps an integer dtype, and g *= 0.75 cannot be cast back
+    g = w.copy()
+    g *= lam
+    return g
+
+
+def l2_grad_loop_like_w(w, lam):
+    return np.array([lam * v for v in w.ravel()], dtype=w.dtype).reshape(w.shape)
+
+
+def l2_penalty_float32(w, lam):
+    return 0.5 * lam * np.sum(w ** 2)
+
+
+def dropout_forward_in_place(x, p, *, train=True, rng=None, mask=None, mode="inverted"):
+    # masks the caller's x itself: "neither pass changes its inputs"
+    if not train:
+        if mode == "classic":
+            x *= 1 - p
+        return x, DropCache(None, p, mode)
+    keep = mask.copy() if mask is not None else rng.random(x.shape) >= p
+    x[~keep] = 0
+    if mode == "inverted":
+        x /= 1 - p
+    return x, DropCache(keep, p, mode)
+
+
+def stopping_mutable_init():
+    return SimpleNamespace(best=float("inf"), best_step=0, step=0, bad_steps=0)
+
+
+def stopping_mutable_step(state, val_loss, *, patience, min_delta=0.0):
+    # writes into the state it was given: "without changing state"
+    state.step += 1
+    if not val_loss >= state.best - min_delta and not np.isnan(val_loss):
+        state.best, state.best_step, state.bad_steps = val_loss, state.step, 0
+    else:
+        state.bad_steps += 1
+    return bool(state.bad_steps >= patience), state
+
+
+NOW_WRONG = [
+    ("l1", (l1_penalty_norm, l1_grad_where_like_w), "l1_grad_zeros_like"),
+    ("l1", (l1_penalty_loop, l1_grad_loop_zeros_like), "l1_grad_zeros_like"),
+    ("l1", (l1_penalty_float32, l1_grad_difference), "l1_penalty_float32_sum"),
+    ("l2", (l2_penalty_dot, l2_grad_copy_scaled), "raised UFuncTypeError"),
+    ("l2", (l2_penalty_norm_squared, l2_grad_loop_like_w), "l2_grad_zeros_like"),
+    ("l2", (l2_penalty_float32, l2_grad_multiply), "l2_penalty_float32_sum"),
+    ("dropout", (dropout_forward_in_place, dropout_backward_on_a_copy),
+     "dropout_masks_x_in_place"),
+    ("early_stopping", (stopping_mutable_init, stopping_mutable_step),
+     "stopping_state_in_place"),
+]
+
+
+@pytest.mark.parametrize("name,pair,why", NOW_WRONG, ids=[p[1].__name__ for _, p, _ in NOW_WRONG])
+def test_variants_that_break_a_promise_are_caught(name, pair, why):
+    hints = {m.name: m.hint for m in GRADED[name].mistakes}
+    with pytest.raises(CheckFailure) as err:
+        check(GRADED[name], pair)
+    if why in hints:
+        assert err.value.diagnosis == hints[why], err.value
+    else:
+        assert why in err.value.message, err.value
 
 
 @pytest.mark.parametrize("name,pair", CORRECT, ids=[p[1].__name__ for _, p in CORRECT])
@@ -248,6 +345,10 @@ def test_every_graded_function_has_three_correct_alternatives():
 
 
 # ---- failure messages
+
+# a mistake outside the catalogue may get a description of what its outputs
+# show, never the hint of a catalogued mistake it does not make
+_HINTS = {name: {m.hint for m in g.mistakes} for name, g in GRADED.items()}
 
 
 def test_failure_names_entry_case_and_numbers():
@@ -308,7 +409,7 @@ def stopping_relative_delta(state, val_loss, *, patience, min_delta=0.0):
 def test_unknown_mistake_is_caught_without_a_false_diagnosis(name, impl):
     with pytest.raises(CheckFailure) as err:
         check(GRADED[name], impl)
-    assert err.value.diagnosis is None
+    assert err.value.diagnosis not in _HINTS[name]
 
 
 class Opaque:
@@ -402,5 +503,5 @@ UNCATALOGUED = [
 def test_uncatalogued_mistake_is_caught_without_a_false_diagnosis(name, pair):
     with pytest.raises(CheckFailure) as err:
         check(GRADED[name], pair)
-    assert err.value.diagnosis is None, err.value.diagnosis
+    assert err.value.diagnosis not in _HINTS[name], err.value.diagnosis
     assert "yours" in err.value.message and "expected" in err.value.message
