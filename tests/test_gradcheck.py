@@ -88,6 +88,88 @@ def test_array_gradient_matches_torch_vjp(rng, n, d, m):
     assert err < 1e-8, f"VJP vs torch: rel err {err:.2e}"
 
 
+def _cs231n_rel_error(x, y):
+    """The measure behind the course values quoted for layer checks:
+    max |x - y| / max(1e-8, |x| + |y|), entry by entry."""
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def _affine_case(rng):
+    x, w = rng.normal(size=(10, 2, 3)), rng.normal(size=(6, 5))
+    b, dout = rng.normal(size=5), rng.normal(size=(10, 5))
+    xt, wt, bt = (torch.tensor(v, requires_grad=True) for v in (x, w, b))
+    (xt.reshape(10, -1) @ wt + bt).backward(torch.tensor(dout))
+    return x, w, b, dout, xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+def _summed_first(f, x, dout, h=1e-5):
+    """The old way: the difference of two scalar sums, entry by entry."""
+    return gc.numerical_gradient(lambda z: np.sum(f(z) * dout), x, h=h)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_affine_backward_check_reaches_the_published_precision(seed):
+    rng = np.random.default_rng(seed)
+    x, w, b, dout, dx, dw, db = _affine_case(rng)
+    errors = {
+        "dx": _cs231n_rel_error(gc.numerical_gradient_array(
+            lambda z: z.reshape(10, -1) @ w + b, x, dout), dx),
+        "dw": _cs231n_rel_error(gc.numerical_gradient_array(
+            lambda z: x.reshape(10, -1) @ z + b, w, dout), dw),
+        "db": _cs231n_rel_error(gc.numerical_gradient_array(
+            lambda z: x.reshape(10, -1) @ w + z, b, dout), db),
+    }
+    # "around 1e-10" for the layer checks of the CS231n assignment
+    assert all(e < 5e-9 for e in errors.values()), errors
+    assert np.median(list(errors.values())) < 1e-9, errors
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_relu_backward_check_reaches_the_published_precision(seed):
+    rng = np.random.default_rng(seed)
+    x, dout = rng.normal(size=(10, 10)), rng.normal(size=(10, 10))
+    xt = torch.tensor(x, requires_grad=True)
+    torch.relu(xt).backward(torch.tensor(dout))
+    num = gc.numerical_gradient_array(lambda z: np.maximum(z, 0), x, dout)
+    err = _cs231n_rel_error(num, xt.grad.numpy())
+    assert err < 1e-10, f"relu backward: rel err {err:.1e}"
+
+
+def test_subtracting_outputs_first_beats_subtracting_sums():
+    # the rounding of a whole sum no longer lands on every entry
+    ratios = []
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        x, dout = rng.normal(size=(10, 10)), rng.normal(size=(10, 10))
+        xt = torch.tensor(x, requires_grad=True)
+        torch.relu(xt).backward(torch.tensor(dout))
+        exact = xt.grad.numpy()
+
+        def relu(z):
+            return np.maximum(z, 0)
+        new = _cs231n_rel_error(gc.numerical_gradient_array(relu, x, dout), exact)
+        old = _cs231n_rel_error(_summed_first(relu, x, dout), exact)
+        ratios.append(old / max(new, 1e-16))
+    assert np.median(ratios) > 20, ratios
+
+
+def test_array_gradient_copies_what_f_returns(rng):
+    # f returning (a view of) its own working input must not fool the
+    # difference: the perturbed outputs are copied before z changes again
+    x = rng.normal(size=(2, 3))
+    dout = rng.normal(size=(2, 3))
+    num = gc.numerical_gradient_array(lambda z: z, x, dout)
+    assert np.allclose(num, dout, rtol=0, atol=1e-9), num
+    num = gc.numerical_gradient_array(lambda z: z[:, ::-1], x, dout[:, ::-1])
+    assert np.allclose(num, dout, rtol=0, atol=1e-9), num
+
+
+@pytest.mark.parametrize("h", [0.0, -1e-5, float("nan")])
+def test_array_gradient_validates_h(rng, h):
+    with pytest.raises(ValueError, match="step h"):
+        gc.numerical_gradient_array(np.tanh, rng.normal(size=3), np.ones(3), h=h)
+
+
 def test_array_gradient_rejects_wrong_dout(rng):
     x = rng.normal(size=(2, 3))
     with pytest.raises(ValueError, match=r"\(3, 2\).*\(2, 3\)"):
@@ -176,11 +258,20 @@ def test_relative_error_shape_mismatch():
     (float("nan"), "probably wrong"), (1e-2, "uncomfortable"),
     (1e-3, "uncomfortable"), (1e-4, "uncomfortable"),
     (9.99e-5, "fine with kinks, too high without"),
-    (1e-7, "fine with kinks, too high without"),
-    (9.99e-8, "good"), (0.0, "good")])
+    (1.0001e-7, "fine with kinks, too high without"),
+    (1e-7, "good"), (9.99e-8, "good"), (0.0, "good")])
 def test_judge_relative_error(err, verdict):
     got = gc.judge_relative_error(err)
     assert got == verdict, f"err={err}: expected {verdict!r}, got {got!r}"
+
+
+def test_judge_counts_1e_7_itself_as_good():
+    # the rule's wording is "1e-7 and less": the boundary belongs to "good"
+    assert gc.judge_relative_error(1e-7) == "good"
+    assert gc.judge_relative_error(np.nextafter(1e-7, 1.0)) == (
+        "fine with kinks, too high without")
+    # the other two boundaries stay where they were: both "uncomfortable"
+    assert gc.judge_relative_error(1e-4) == gc.judge_relative_error(1e-2) == "uncomfortable"
 
 
 def test_judge_rejects_negative():

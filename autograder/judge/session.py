@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from autograder.driver import wire
 from autograder.judge import graded
-from autograder.judge.core import Case, Raised, judge_case, reference_outputs
+from autograder.judge.core import Case, OtherCase, Raised, judge_case, reference_outputs
 from autograder.judge.feedback import CheckFailure
 
 
@@ -62,10 +62,14 @@ class Session:
         if results is None or len(results) != len(indices):
             return Verdict(False, f"your {record.name} could not be checked: "
                                   f"{failure or 'no results came back'}")
-        for i, result in zip(indices, results):
-            case = self.cases(key)[i]
+        cases = self.cases(key)
+        decoded = [_decoded(result) for result in results]
+        for pos, (i, got) in enumerate(zip(indices, decoded)):
+            # the part's other cases confirm (or not) a catalogued mistake
+            others = [OtherCase(cases[j], decoded[q], lambda j=j: self.expected(key, j))
+                      for q, j in enumerate(indices) if q != pos]
             try:
-                judge_case(record, case, _decoded(result), self.expected(key, i))
+                judge_case(record, cases[i], got, self.expected(key, i), others)
             except CheckFailure as fail:
                 return Verdict(False, fail.message, fail.diagnosis)
         return Verdict(True)
