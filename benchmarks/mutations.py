@@ -31,22 +31,64 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import heldout  # noqa: E402
 
-from autograder.judge import CONCEPTS, graded  # noqa: E402
+from autograder.judge import CONCEPTS  # noqa: E402
 from autograder.judge.core import check  # noqa: E402
 from autograder.judge.feedback import CheckFailure  # noqa: E402
 
 
-def as_graded(record, impl):
-    """The held-out impl in the shape the part grades (its names, in order);
-    a name the entry does not define is the reference's."""
-    if len(record.names) == 1:
-        return impl
-    given = impl if isinstance(impl, tuple) else (impl,)
-    by_name = {getattr(f, "__name__", ""): f for f in given}
-    refs = record.reference
-    if len(given) == len(record.names) and not set(record.names) <= set(by_name):
-        return tuple(given)
-    return tuple(by_name.get(n, r) for n, r in zip(record.names, refs))
+def submission(concept: str, impl) -> dict[str, object]:
+    """A held-out entry as a student's notebook would hold it: every graded
+    name of the concept, the entry's own functions in place of the
+    reference's (matched by name: ``plateau_step_no_floor`` is its
+    ``plateau_step``)."""
+    module = __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
+    names = {}
+    for record in module.GRADED.values():
+        refs = record.reference if isinstance(record.reference, tuple) else (record.reference,)
+        names.update(zip(record.names, refs))
+    space = dict(names)
+    for f in impl if isinstance(impl, tuple) else (impl,):
+        own = getattr(f, "__name__", "")
+        match = max((n for n in names if own == n or own.startswith(n + "_")
+                     or own.startswith(n)), key=len, default=None)
+        if match is not None:
+            space[match] = f
+    return space
+
+
+def parts_of(concept: str, space: dict, changed: set[str]):
+    """The graded records that use any of the entry's functions, with the
+    implementation each grades."""
+    module = __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
+    for record in module.GRADED.values():
+        if changed & set(record.names):
+            objs = tuple(space[n] for n in record.names)
+            yield record, objs[0] if len(objs) == 1 else objs
+
+
+def changed_names(concept: str, impl) -> set[str]:
+    space = submission(concept, impl)
+    module = __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
+    refs = {}
+    for record in module.GRADED.values():
+        objs = record.reference if isinstance(record.reference, tuple) else (record.reference,)
+        refs.update(zip(record.names, objs))
+    return {n for n, f in space.items() if f is not refs.get(n)}
+
+
+def judge_entry(concept: str, impl, seeds) -> tuple[bool, CheckFailure | None, bool]:
+    """(caught on every seed by some part, the first failure, all parts pass on every seed)."""
+    space = submission(concept, impl)
+    parts = list(parts_of(concept, space, changed_names(concept, impl)))
+    caught_every, first, clean = True, None, True
+    for seed in seeds:
+        failures = [e for record, objs in parts if (e := verdict(record, objs, seed)) is not None]
+        if failures:
+            clean = False
+            first = first or failures[0]
+        else:
+            caught_every = False
+    return bool(parts) and caught_every, first, clean and bool(parts)
 
 
 def verdict(record, impl, seed):
@@ -87,17 +129,12 @@ def main() -> None:
         right = [r for r in heldout.load(concept).RIGHT]
         caught = cause = 0
         for w in wrong:
-            record = graded(w.part)
-            results = [verdict(record, as_graded(record, w.impl), s) for s in args.seeds]
-            if all(r is not None for r in results):
+            ok, first, _ = judge_entry(concept, w.impl, args.seeds)
+            if ok:
                 caught += 1
-                first = results[0]
                 cause += bool(first.diagnosis)
-                review.append((concept, w, first))
-            else:
-                review.append((concept, w, None))
-        accepted = sum(all(verdict(graded(r.part), as_graded(graded(r.part), r.impl), s) is None
-                           for s in args.seeds) for r in right)
+            review.append((concept, w, first if ok else None))
+        accepted = sum(judge_entry(concept, r.impl, args.seeds)[2] for r in right)
         slowest = 0.0
         for record in records.values():
             slowest = max(slowest, timed(lambda: verdict(record, record.reference, 0)))

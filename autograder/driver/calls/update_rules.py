@@ -14,6 +14,7 @@ changed" and to the dtypes the text promises.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,13 @@ def start_state(init, w0: np.ndarray, fields: dict[str, Any] | None, name: str,
         return state
     if hasattr(state, "_replace"):
         return state._replace(**copied(fields))
+    if dataclasses.is_dataclass(state) and not isinstance(state, type):
+        # a record of the student's own with the skeleton's fields works as well
+        try:
+            return dataclasses.replace(state, **copied(fields))
+        except TypeError as err:
+            raise Refusal(f"your {name.replace('_step', '_init')} returned a "
+                          f"{type(state).__name__} without the skeleton's fields ({err})") from None
     raise Refusal(f"your {name.replace('_step', '_init')} should return the "
                   f"state NamedTuple of the skeleton, got {type(state).__name__}")
 

@@ -343,3 +343,21 @@ def test_uncatalogued_mistake_is_caught_without_a_false_diagnosis(rule, pair):
     # may come; a catalogued mistake's name may not
     assert err.value.diagnosis not in HINTS, err.value.diagnosis
     assert "yours" in err.value.message and "expected" in err.value.message
+
+
+def test_a_dataclass_state_with_the_skeletons_fields_is_accepted():
+    """A student's own record (a dataclass) instead of the NamedTuple works
+    too, mid-run starts included."""
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Velocity:
+        v: np.ndarray
+
+    def init(w):
+        return Velocity(np.zeros_like(w))
+
+    def step(w, g, state, *, lr, mu=0.9):
+        v = mu * state.v - lr * g
+        return w + v, Velocity(v)
+    check(GRADED["momentum"], (init, step))
