@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from autograder.course import feedback, intake
-from autograder.course.kernel_run import KernelRun, run_kernel
+from autograder.course.kernel_run import REACHED, KernelRun, run_kernel
 from autograder.course.parts import run_isolated
 from autograder.course.sandbox import Sandbox
 from autograder.driver import wire
@@ -41,7 +41,7 @@ class PartOutcome:
     score: float
     message: str          # what the student reads ("" when it passed)
     diagnosis: str | None
-    in_notebook: str      # "passed", "failed", "not run" (the notebook's own outcome)
+    in_notebook: str      # "passed", "failed", "reached", "not run"... (the notebook's own outcome)
     flag: str | None      # why this part is flagged, if it is
 
 
@@ -92,9 +92,9 @@ def grade_notebook(source: dict, data: bytes, *, name: str, assignment: str,
         return refused_outcome(outcome, source, str(err), start)
     outcome.notes = notebook.notes
     plans = _plans(source, notebook, session)
-    kernel_plan = {part_key(p.key, p.cases): {"names": plans[p.grade_id]["names"],
-                                              "cases": plans[p.grade_id]["cases"]}
-                   for p in notebook.parts}
+    kernel_plan = {part_key(p.key, p.cases): {
+        "names": plans[p.grade_id]["names"], "cases": plans[p.grade_id]["cases"],
+        "run": graded_record(p.key).rerun_in_notebook} for p in notebook.parts}
     kernel: list[KernelRun] = []
     thread = threading.Thread(target=lambda: kernel.append(run_kernel(notebook, kernel_plan,
                                                                       sandbox)))
@@ -201,6 +201,8 @@ def _part_outcome(part: intake.Part, verdict: Verdict, own: KernelRun,
         in_notebook = "not run"
     elif event.get("status") == "ok" and record is None:
         in_notebook = "passed without its hidden check"
+    elif record == REACHED:  # its cases are not re-run in the notebook
+        in_notebook = "reached" if event.get("status") == "ok" else "failed"
     elif event.get("status") == "ok" and session.verdict(part.key, part.cases, record).passed:
         in_notebook = "passed"
     else:

@@ -46,8 +46,11 @@ def hidden_check(key: str, *, cases: Sequence[int] | None = None) -> None:
     part = plan.get(part_key(key, cases))
     if part is None:
         raise RuntimeError(f"the grader has no hidden check {part_key(key, cases)}")
-    results = run_part(namespace, part["names"], part["cases"])
     from IPython.display import publish_display_data
+    if not part.get("run", True):  # costly cases: only say the check was reached
+        publish_display_data({MIME: {"part": part_key(key, cases), "reached": True}})
+        return
+    results = run_part(namespace, part["names"], part["cases"])
     publish_display_data({MIME: {"part": part_key(key, cases), "results": results}})
 
 
