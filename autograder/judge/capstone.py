@@ -946,7 +946,8 @@ GRADED: dict[str, Graded] = {
                       names=("predict", "accuracy"), cases=_predict_cases,
                       mistakes=tuple(PREDICT_MISTAKES), uses=PREDICT_PIECES),
     "train": Graded(name="train", reference=ref.train, names=("train",),
-                    cases=_train_cases, mistakes=tuple(TRAIN_MISTAKES), uses=TRAIN_PIECES),
+                    cases=_train_cases, mistakes=tuple(TRAIN_MISTAKES), uses=TRAIN_PIECES,
+                    rerun_in_notebook=False),  # two whole trainings: not repeated there
     "train_steps": Graded(name="train", reference=ref.train, names=("train",),
                           cases=_steps_cases, mistakes=tuple(STEPS_MISTAKES),
                           uses=TRAIN_PIECES),
