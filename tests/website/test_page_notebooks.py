@@ -41,7 +41,8 @@ def _course_copy(dest: pathlib.Path) -> pathlib.Path:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     for name in ["pyproject.toml", pyproject["project"]["readme"]]:
         shutil.copy2(ROOT / name, dest / name)
-    for package in pyproject["tool"]["setuptools"]["packages"]:
+    patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    for package in sorted({p.rstrip("*") for p in patterns}):  # "autograder*" -> autograder
         shutil.copytree(ROOT / package, dest / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
     return dest
