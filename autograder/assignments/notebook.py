@@ -58,6 +58,7 @@ class Tests:
     indices ``cases``, all when None), then the visible check ``visible``,
     a function of the student's names whose source is written into the
     cell and called there. The names come from the graded record."""
+    __test__ = False  # not a test class, whatever pytest thinks of its name
     key: str
     points: int
     visible: Callable | None = None
