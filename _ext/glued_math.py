@@ -43,7 +43,8 @@ class GluedNumbersIntoMath(SphinxTransform):
             tex = number.replace(",", "{,}").replace("%", r"\%")
             joined = nodes.math(text=f"{math.astext()} {tex}")
             joined.source, joined.line = math.source, math.line
-            start = parent.index(math)
-            for node in parent[start:i + 1]:
-                parent.remove(node)
+            start = i - 1 if between is math else i - 2
+            # by position: Text nodes compare by their string, so removing one
+            # by value could take an equal one elsewhere in the paragraph
+            del parent[start:i + 1]
             parent.insert(start, joined)
