@@ -50,3 +50,12 @@ def fmt_number(x) -> str:
 def fmt_shape(shape: tuple[int, ...]) -> str:
     """``(5, 3)``, and ``()`` for a scalar."""
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def fmt_values(values) -> str:
+    """Numbers as a student would type them: [[0.25, -1], [3, 1000]]."""
+    def one(v):
+        if isinstance(v, list):
+            return "[" + ", ".join(one(u) for u in v) + "]"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+    return one(np.asarray(values).tolist())

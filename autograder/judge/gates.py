@@ -38,22 +38,13 @@ import numpy as np
 
 from autograder.driver.calls.gates import CHANGED, DTYPES, WARNED, WARNINGS_TEXT
 from autograder.judge.core import Case, Graded, Mistake, Outputs
-from autograder.judge.feedback import CheckFailure, fmt_shape
+from autograder.judge.feedback import CheckFailure, fmt_shape, fmt_values
 from solutions import gates as ref
 
 
 def _rng(seed: int, n: int) -> np.random.Generator:
     """The generator of case ``n`` of a grading run."""
     return np.random.default_rng([seed, n])
-
-
-def _text(values) -> str:
-    """Numbers as a student would type them: [[0.25, -1], [3, 1000]]."""
-    def one(v):
-        if isinstance(v, list):
-            return "[" + ", ".join(one(u) for u in v) + "]"
-        return f"{float(v):g}" if isinstance(v, float) else str(v)
-    return one(np.asarray(values).tolist())
 
 
 def _ints(rng, low: int, high: int, shape: tuple) -> np.ndarray:
@@ -182,14 +173,14 @@ def _max_cases(seed: int) -> list[Case]:
     def ties(x, y):
         return int((x == y).sum())
     return [
-        _gate_case(f"x = {_text(x1)}, y = {_text(y1)} (integer values, ties x == y "
-                   f"at {ties(x1, y1)} entries), dout = {_text(d1)}",
+        _gate_case(f"x = {fmt_values(x1)}, y = {fmt_values(y1)} (integer values, ties x == y "
+                   f"at {ties(x1, y1)} entries), dout = {fmt_values(d1)}",
                    "max", d1, x=x1, y=y1),
-        _gate_case(f"x = {_text(x2)}, y = {_text(y2)} (no ties), dout = {_text(d2)}",
+        _gate_case(f"x = {fmt_values(x2)}, y = {fmt_values(y2)} (no ties), dout = {fmt_values(d2)}",
                    "max", d2, unchanged=True, x=x2, y=y2),
-        _gate_case(f"x = {_text(x3)} (around +-1000), y = x + {_text(offset)} "
+        _gate_case(f"x = {fmt_values(x3)} (around +-1000), y = x + {fmt_values(offset)} "
                    f"(equal to x at {ties(x3, y3)} entries and 1 away elsewhere), "
-                   f"dout = {_text(d3)}", "max", d3, x=x3, y=y3),
+                   f"dout = {fmt_values(d3)}", "max", d3, x=x3, y=y3),
     ]
 
 
@@ -282,11 +273,11 @@ def _sigmoid_cases(seed: int) -> list[Case]:
     x3 = (rng.integers(-32, 33, size=(3, 4)) / 4).astype(np.float32)
     d3 = _dout(rng, x3.shape, np.float32)
     return [
-        _gate_case(f"x of shape (2, 2, 3) = {_text(x1)}, dout = {_text(d1)}", "sigmoid",
+        _gate_case(f"x of shape (2, 2, 3) = {fmt_values(x1)}, dout = {fmt_values(d1)}", "sigmoid",
                    d1, unchanged=True, x=x1),
         _gate_case(f"x of shape (2, 6) with entries from -1000 to 1000 and 0: "
-                   f"x = {_text(x2)}, dout = {_text(d2)}", "sigmoid", d2, x=x2),
-        _gate_case(f"float32 x = {_text(x3)}, float32 dout = {_text(d3)}", "sigmoid",
+                   f"x = {fmt_values(x2)}, dout = {fmt_values(d2)}", "sigmoid", d2, x=x2),
+        _gate_case(f"float32 x = {fmt_values(x3)}, float32 dout = {fmt_values(d3)}", "sigmoid",
                    d3, x=x3, tol="float32", keep="float32"),
     ]
 
@@ -395,19 +386,19 @@ def _prelu_cases(seed: int) -> list[Case]:
         return int((x == 0).sum())
 
     def three_d(x, a, d):
-        return _gate_case(f"x of shape {fmt_shape(x.shape)} = {_text(x)} (integer values, "
-                          f"{zeros(x)} zeros), a = {_text(a)} of shape {fmt_shape(a.shape)} "
-                          f"(one slope per entry of the last axis), dout = {_text(d)}",
+        return _gate_case(f"x of shape {fmt_shape(x.shape)} = {fmt_values(x)} (integer values, "
+                          f"{zeros(x)} zeros), a = {fmt_values(a)} of shape {fmt_shape(a.shape)} "
+                          f"(one slope per entry of the last axis), dout = {fmt_values(d)}",
                           "prelu", d, x=x, a=a)
     return [
-        _gate_case(f"x = {_text(x1)} (integer values, {zeros(x1)} zeros), a = "
-                   f"{_text(a1)} of shape (), dout = {_text(d1)}", "prelu", d1,
+        _gate_case(f"x = {fmt_values(x1)} (integer values, {zeros(x1)} zeros), a = "
+                   f"{fmt_values(a1)} of shape (), dout = {fmt_values(d1)}", "prelu", d1,
                    unchanged=True, x=x1, a=a1),
-        _gate_case(f"x = {_text(x2)} (around +-1000), a = {_text(a2)} of shape (3,), "
-                   f"dout = {_text(d2)}", "prelu", d2, x=x2, a=a2),
-        _gate_case(f"x = {_text(x3)} (integer values, {zeros(x3)} zeros), a = "
-                   f"{_text(a3)} of shape (4,) (a slope above 1 and one below 0), "
-                   f"dout = {_text(d3)}", "prelu", d3, x=x3, a=a3),
+        _gate_case(f"x = {fmt_values(x2)} (around +-1000), a = {fmt_values(a2)} of shape (3,), "
+                   f"dout = {fmt_values(d2)}", "prelu", d2, x=x2, a=a2),
+        _gate_case(f"x = {fmt_values(x3)} (integer values, {zeros(x3)} zeros), a = "
+                   f"{fmt_values(a3)} of shape (4,) (a slope above 1 and one below 0), "
+                   f"dout = {fmt_values(d3)}", "prelu", d3, x=x3, a=a3),
         three_d(x4, a4, d4),
         three_d(x5, a5, d5),
     ]
@@ -559,19 +550,19 @@ def _ce_cases(seed: int) -> list[Case]:
 
     def huge(s, y, far):
         return _loss_case(f"scores around +-1000 of shape {fmt_shape(s.shape)} = "
-                          f"{_text(s)} (rows far below the largest score of the batch, "
+                          f"{fmt_values(s)} (rows far below the largest score of the batch, "
                           f"and in row {far} the correct class far below the row's "
-                          f"maximum), y = {_text(y)}", loss, scores=s, y=y)
+                          f"maximum), y = {fmt_values(y)}", loss, scores=s, y=y)
 
     def integers(s, y):
-        return _loss_case(f"scores = np.array({_text(s)}) (an integer array), y = "
-                          f"{_text(y)}", loss, scores=s, y=y)
+        return _loss_case(f"scores = np.array({fmt_values(s)}) (an integer array), y = "
+                          f"{fmt_values(y)}", loss, scores=s, y=y)
     return [
-        _loss_case(f"scores = {_text(s1)}, y = {_text(y1)}", loss, unchanged=True,
+        _loss_case(f"scores = {fmt_values(s1)}, y = {fmt_values(y1)}", loss, unchanged=True,
                    scores=s1, y=y1),
         huge(s2, y2, far2),
-        _loss_case(f"scores = {_text(s3)} (integer values, {tied} rows whose maximum "
-                   f"is tied), y = {_text(y3)}", loss, unchanged=True, scores=s3, y=y3),
+        _loss_case(f"scores = {fmt_values(s3)} (integer values, {tied} rows whose maximum "
+                   f"is tied), y = {fmt_values(y3)}", loss, unchanged=True, scores=s3, y=y3),
         integers(s4, y4),
         huge(s5, y5, far5),
         integers(s6, y6),
@@ -736,7 +727,7 @@ def _svm_cases(seed: int) -> list[Case]:
 
     def case(s, y, margin, note, kinks=False, unchanged=False):
         at = f", {_kinks(s, y, margin)} terms exactly at the kink" if kinks else ""
-        return _loss_case(f"scores = {_text(s)}{note}, y = {_text(y)}, margin={margin:g}"
+        return _loss_case(f"scores = {fmt_values(s)}{note}, y = {fmt_values(y)}, margin={margin:g}"
                           f"{at}", "svm_loss", unchanged=unchanged, scores=s, y=y,
                           margin=margin)
     return [
@@ -744,7 +735,7 @@ def _svm_cases(seed: int) -> list[Case]:
         case(s2, y2, 2.0, " (integer values)", kinks=True, unchanged=True),
         case(s3, y3, 0.5, ""),
         case(s4, y4, 1.0, " (around +-1000)"),
-        _loss_case(f"scores = {_text(s5)}, y = {_text(y5)}, margin left at its "
+        _loss_case(f"scores = {fmt_values(s5)}, y = {fmt_values(y5)}, margin left at its "
                    f"default", "svm_loss", scores=s5, y=y5),
         case(s6, y6, 1.0, " (an integer array)"),
         case(s7, y7, 1.0, " (an integer array)"),

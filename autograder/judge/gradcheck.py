@@ -39,22 +39,13 @@ import numpy as np
 from autograder.driver import wire
 from autograder.judge.core import Case, Graded, Mistake, Outputs, wire_type
 from autograder.judge.compare import relative_errors
-from autograder.judge.feedback import CheckFailure, fmt_index, fmt_shape
+from autograder.judge.feedback import CheckFailure, fmt_index, fmt_shape, fmt_values
 from solutions import gradcheck as ref
 
 
 def _rng(seed: int, n: int) -> np.random.Generator:
     """The generator of case ``n`` of a grading run."""
     return np.random.default_rng([seed, n])
-
-
-def _text(values) -> str:
-    """Numbers as a student would type them: [[0.25, 1.5], [3, -7e-13]]."""
-    def one(v):
-        if isinstance(v, list):
-            return "[" + ", ".join(one(u) for u in v) + "]"
-        return f"{v:g}" if isinstance(v, float) else str(v)
-    return one(np.asarray(values).tolist())
 
 
 def _an_array(out: Outputs, key: str, graded: str, shape: tuple, label: str) -> None:
@@ -116,8 +107,8 @@ def _gradient_case(shape: tuple[int, ...], method: str | None, h: float | None,
            "called as numerical_gradient(f, x) and as numerical_gradient(f, x, "
            "h=1e-5, method='centered')")
     label = (f"f(x) = sum c_i exp(k_i x_i) + (a . x)^2 / 2 over x in C order with "
-             f"c = {_text(c)}, k = {_text(k)}, a = {_text(a)}, at {what} of shape "
-             f"{fmt_shape(shape)} = {_text(x0)}, {how}")
+             f"c = {fmt_values(c)}, k = {fmt_values(k)}, a = {fmt_values(a)}, at {what} of shape "
+             f"{fmt_shape(shape)} = {fmt_values(x0)}, {how}")
     if method is None:
         return _defaults_case(function, x0, label)
 
@@ -172,8 +163,8 @@ def _defaults_case(function: dict, x0: np.ndarray, label: str) -> Case:
         if not np.array_equal(steps, centered_steps):
             raise CheckFailure(
                 f"your numerical_gradient(f, x) evaluates f with entries moved by "
-                f"{_text(steps)}, your {explicit} with entries moved by "
-                f"{_text(centered_steps)} ({label})",
+                f"{fmt_values(steps)}, your {explicit} with entries moved by "
+                f"{fmt_values(centered_steps)} ({label})",
                 diagnosis=_defaults_cause(grad, out["forward"], steps, centered_steps))
         return {}
     return Case(label=label, call="gradcheck.numerical_gradient",
@@ -364,14 +355,14 @@ def _error_cases(seed: int) -> list[Case]:
     edge_a, edge_b = (np.array([e[k] for e in edges]) for k in (0, 1))
     where = ", ".join(f"{e[2]} at [{i}]" for i, e in enumerate(edges))
     return [
-        _error_case(f"a = {_text(a)}, b = {_text(b)}: both zero at [0, 0], a = 0 at "
+        _error_case(f"a = {fmt_values(a)}, b = {fmt_values(b)}: both zero at [0, 0], a = 0 at "
                     f"[0, 1], opposite signs at [0, 2], a > b > 0 at [1, 0], both below "
                     f"the floor with opposite signs at [1, 1], 0 < a < b at [1, 2]", a, b),
-        _error_case(f"a = {_text(big_a)}, b = {_text(big_b)}: both negative at "
+        _error_case(f"a = {fmt_values(big_a)}, b = {fmt_values(big_b)}: both negative at "
                     f"{both_negative[0]} and {both_negative[1]}", big_a, big_b),
-        _error_case(f"integer arrays a = {_text(int_a)}, b = {_text(int_b)}, both zero "
+        _error_case(f"integer arrays a = {fmt_values(int_a)}, b = {fmt_values(int_b)}, both zero "
                     f"at [0]", int_a, int_b),
-        _error_case(f"a = {_text(edge_a)}, b = {_text(edge_b)}: {where}", edge_a, edge_b),
+        _error_case(f"a = {fmt_values(edge_a)}, b = {fmt_values(edge_b)}: {where}", edge_a, edge_b),
     ]
 
 
@@ -468,7 +459,7 @@ def _kink_cases(seed: int) -> list[Case]:
     x_rows, texts = np.empty((3, 4)), [""] * 3
     order = rng.permutation(3)            # row r of the structure goes to order[r]
     tie = [tenths(-20, 20), top, tenths(-20, 20), top]
-    x_rows[order[0]], texts[order[0]] = tie, _text(tie)
+    x_rows[order[0]], texts[order[0]] = tie, fmt_values(tie)
     d = tenths(-20, 10)
     x_rows[order[1]] = [w + near * H, 0.0, w, d]
     texts[order[1]] = f"[{w:g} + {near:g}h, 0, {w:g}, {d:g}]"
@@ -509,7 +500,7 @@ def _kink_cases(seed: int) -> list[Case]:
     int_rows = np.array([tie_row, plain_row] if rng.integers(2) else [plain_row, tie_row])
     int_queries = [(r, c) for r in range(2) for c in range(3)]
     return [
-        _kink_case(f"ReLU winner z > 0, x = h * {_text(relu_h)}, default h=1e-5, flat "
+        _kink_case(f"ReLU winner z > 0, x = h * {fmt_values(relu_h)}, default h=1e-5, flat "
                    f"index 0 to 7 in turn", "relu", relu_h * H, list(range(8))),
         _kink_case(f"row-max winner argmax(z, axis=1), {rows_text} with h=1e-5 (default "
                    f"h): an exact tie, a near-tie closer than h, a near-tie farther than "
@@ -519,12 +510,12 @@ def _kink_cases(seed: int) -> list[Case]:
                    f"{', '.join(map(str, flat))}", "row_max", x_rows, flat),
         _kink_case(f"max winner int(argmax(z)) of a vector, {vec_text} with h=1e-5 "
                    f"(default h), flat indices 0, 1, 2, 3", "vector_max", vec, [0, 1, 2, 3]),
-        _kink_case(f"ReLU winner, x = h * {_text(relu_2d_h)} for h=1e-3, tuple indices "
+        _kink_case(f"ReLU winner, x = h * {fmt_values(relu_2d_h)} for h=1e-3, tuple indices "
                    f"(0, 0) to (1, 2)", "relu", relu_2d_h * h4,
                    [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)], h=h4),
-        _kink_case(f"ReLU winner, integer x = {_text(relu_int)}, default h=1e-5, flat "
+        _kink_case(f"ReLU winner, integer x = {fmt_values(relu_int)}, default h=1e-5, flat "
                    f"index 0 to 5 in turn", "relu", relu_int, list(range(6))),
-        _kink_case(f"row-max winner, integer x = {_text(int_rows)} (an exact tie in one "
+        _kink_case(f"row-max winner, integer x = {fmt_values(int_rows)} (an exact tie in one "
                    f"row), default h=1e-5, tuple indices (0, 0) to (1, 2)", "row_max",
                    int_rows, int_queries),
     ]
