@@ -23,7 +23,15 @@ How to add one (a chapter cell)::
 
 A path function names, as its parameters, the sliders it depends on; it
 is called once per combination of those sliders only, and returns the
-path as an array of (x, y) points. Keep the data small (a few hundred
+path as an array of (x, y) points.
+
+Paths are drawn like the book's other figures (``book.style``): the k-th
+path gets the k-th colour and dash pattern of the book's cycle. A path
+given a colour of the palette (``style.COLORS[j]``) gets that colour's
+dash pattern (``style.LINESTYLES[j]``), as matplotlib's cycle pairs them;
+``linestyle=`` (any matplotlib line style) overrides it, e.g. to match a
+static figure of the chapter. The legend shows each path's colour and
+dashes. Keep the data small (a few hundred
 points per path, a few dozen variants): it is written into the page.
 """
 from __future__ import annotations
@@ -40,10 +48,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from book import style
+
 DIGITS = 4  # significant digits kept in the page data
 CLIP = 1e6  # coordinates beyond this are cut (a diverging run)
-COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-          "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+COLORS = style.COLORS          # the k-th path's colour and dashes, unless given
+LINESTYLES = style.LINESTYLES
+LINEWIDTH = 1.6               # points, as lines.linewidth in book.style
 
 
 @dataclasses.dataclass
@@ -53,6 +64,9 @@ class _Path:
     variants: dict[str, list[float]]
     color: str
     notes: dict[str, str]
+    # the dash pattern in multiples of the line width (matplotlib's
+    # lengths for the style); [] for a solid line
+    dashes: list[float] = dataclasses.field(default_factory=list)
 
 
 class SliderFigure:
@@ -109,12 +123,14 @@ class SliderFigure:
         self._markers.append({"x": _round(x), "y": _round(y), "label": label, "shape": shape})
 
     def path(self, label: str, fn: Callable[..., np.ndarray], *, color: str | None = None,
-             note: Callable[[np.ndarray], str] | None = None) -> None:
+             note: Callable[[np.ndarray], str] | None = None,
+             linestyle: str | tuple | None = None) -> None:
         """A path computed by fn for every combination of the sliders it names.
 
         fn's parameter names must be slider names; it returns an array of
         shape (steps, 2). note, if given, turns a path into a short text
-        shown next to its label (e.g. the final loss).
+        shown next to its label (e.g. the final loss). color and linestyle
+        default to the book's cycle (see the module's docstring).
         """
         uses = tuple(inspect.signature(fn).parameters)
         unknown = [u for u in uses if u not in self.sliders]
@@ -132,8 +148,13 @@ class SliderFigure:
             variants[key] = _flat(_until_divergence(points))
             if note is not None:
                 notes[key] = note(points)
-        color = color or COLORS[len(self._paths) % len(COLORS)]
-        self._paths.append(_Path(label, uses, variants, color, notes))
+        k = len(self._paths)
+        color = color or COLORS[k % len(COLORS)]
+        if linestyle is None:
+            palette = [c.lower() for c in COLORS]
+            j = palette.index(color.lower()) if color.lower() in palette else k
+            linestyle = LINESTYLES[j % len(LINESTYLES)]
+        self._paths.append(_Path(label, uses, variants, color, notes, _dashes(linestyle)))
 
     # ------------------------------------------------------------ output
 
@@ -142,6 +163,7 @@ class SliderFigure:
         return {
             "title": self.title, "xlabel": self.xlabel, "ylabel": self.ylabel,
             "xlim": self.xlim, "ylim": self.ylim, "equalAspect": self.equal_aspect,
+            "lineWidth": LINEWIDTH,
             "sliders": [{"name": n, "label": self.labels[n], "values": v,
                          "default": self.defaults[n]} for n, v in self.sliders.items()],
             "contours": self._contours,
@@ -177,7 +199,8 @@ class SliderFigure:
         for p in self._paths:
             key = ",".join(str(self.defaults[u]) for u in p.uses)
             pts = p.variants[key]
-            ax.plot(pts[0::2], pts[1::2], color=p.color, lw=1.4, label=p.label)
+            ax.plot(pts[0::2], pts[1::2], color=p.color, lw=LINEWIDTH, label=p.label,
+                    ls=(0, p.dashes) if p.dashes else "-")
         for m in self._markers:
             ax.plot(m["x"], m["y"], "k*" if m["shape"] == "star" else "ko", ms=8)
         ax.set(xlim=self.xlim, ylim=self.ylim, title=self.title, xlabel=self.xlabel,
@@ -189,6 +212,35 @@ class SliderFigure:
         fig.savefig(buffer, format="png", bbox_inches="tight")
         plt.close(fig)
         return buffer.getvalue()
+
+
+def _dashes(linestyle) -> list[float]:
+    """A matplotlib line style as on-off lengths in multiples of the line width.
+
+    Named styles take matplotlib's lengths (rcParams ``lines.*_pattern``),
+    which matplotlib itself scales by the line width; so are the lengths of
+    an (offset, on-off sequence) tuple. [] is a solid line.
+    """
+    import matplotlib
+
+    names = {"-": "solid", "--": "dashed", "-.": "dashdot", ":": "dotted"}
+    if isinstance(linestyle, str):
+        name = names.get(linestyle, linestyle)
+        if name in ("solid", "None", "none", "", " "):
+            return []
+        if name not in ("dashed", "dashdot", "dotted"):
+            raise ValueError(f"unknown line style {linestyle!r}")
+        return [float(v) for v in matplotlib.rcParams[f"lines.{name}_pattern"]]
+    try:
+        _offset, sequence = linestyle
+        sequence = [float(v) for v in sequence or []]
+    except (TypeError, ValueError):
+        raise ValueError(f"a line style is a name or (offset, on-off sequence), "
+                         f"got {linestyle!r}") from None
+    if len(sequence) % 2 or any(v < 0 for v in sequence):
+        raise ValueError(f"an on-off sequence has an even number of lengths >= 0, "
+                         f"got {linestyle!r}")
+    return sequence
 
 
 def _round(x: float) -> float:

@@ -2,8 +2,10 @@
 
 Nothing may be wider than the phone's screen, nothing may be cut off
 where the reader cannot scroll to it (display math, tables, images, code,
-figures), figures of several panels keep a readable size, and an
-equation's number never covers its formula.
+figures), figure images keep the width they were drawn for (they scroll
+in their box), the text of slider figures stays readable and clear of
+the rest of the drawing on a phone and on a desktop, and an equation's
+number never covers its formula.
 """
 from __future__ import annotations
 
@@ -81,15 +83,42 @@ for (const m of document.querySelectorAll('div.math')) {
 return out;
 """
 
-# Images of several side-by-side panels and the width they are shown at.
-WIDE_FIGURES_JS = """
-return [...document.querySelectorAll('.cell_output img')]
-  .filter(i => i.naturalHeight && i.naturalWidth / i.naturalHeight > arguments[0])
-  .map(i => [i.currentSrc.split('/').pop().slice(0, 16), i.naturalWidth,
-             Math.round(i.getBoundingClientRect().width)]);
+# Figure images: the width they were drawn for (a width attribute, else
+# their own size, in CSS pixels) and the width they are shown at.
+FIGURES_JS = """
+return [...document.querySelectorAll('article.bd-article figure img, '
+                                     + 'article.bd-article .cell_output img')]
+  .filter(i => !i.closest('.slider-figure') && i.getClientRects().length > 0)
+  .map(i => { const a = (i.getAttribute('width') || '').trim();
+    return [i.currentSrc.split('/').pop().slice(0, 16),
+            /^\\d+(\\.\\d+)?(px)?$/.test(a) ? parseFloat(a) : i.naturalWidth,
+            Math.round(i.getBoundingClientRect().width)]; });
 """
-WIDE = 1.9  # the aspect ratio above which _ext/static/course.js gives a figure a scroll box
-READABLE = 600  # px: a figure of several panels is not shown narrower than this
+# px: a figure is not shown narrower than this (or than it was drawn): the
+# book's figures are drawn 6.4 in wide (about 615 px) with 10 pt (13.3 px)
+# tick labels, which stay above 13 px at this width
+READABLE = 600
+
+# Slider figures: every text of the drawing at its size on the screen, its
+# box, and the drawing's box.
+SLIDER_TEXT_JS = """
+return [...document.querySelectorAll('.slider-figure svg.slider-figure-svg')].map((svg, k) => {
+  const box = svg.getBoundingClientRect();
+  const scale = box.width / (svg.viewBox.baseVal.width || box.width);
+  return {figure: k, box: [box.left, box.top, box.right, box.bottom],
+          texts: [...svg.querySelectorAll('text')].map(t => {
+            const r = t.getBoundingClientRect();
+            return {kind: t.getAttribute('class'), text: t.textContent,
+                    px: parseFloat(getComputedStyle(t).fontSize) * scale,
+                    box: [r.left, r.top, r.right, r.bottom]}; })};
+});
+"""
+SMALLEST_TEXT = 11  # px on the screen
+
+
+def _overlap(a, b) -> float:
+    """How far two boxes (left, top, right, bottom) overlap, 0 if they do not."""
+    return max(0.0, min(min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])))
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -120,13 +149,49 @@ def test_what_scrolls_shows_a_scroll_bar_on_a_phone(phone, site_url, page):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_figures_of_several_panels_stay_readable_on_a_phone(phone, site_url, page):
+def test_figures_keep_the_width_they_were_drawn_for_on_a_phone(phone, site_url, page):
     open_page(phone, site_url + page)
-    shrunk = [f for f in phone.execute_script(WIDE_FIGURES_JS, WIDE)
-              if f[2] < min(READABLE, f[1])]
-    assert not shrunk, f"{page}: figures of several panels shrunk below {READABLE}px:\n" + \
-        "\n".join(f"  {name}: {natural}px wide, shown at {shown}px"
-                  for name, natural, shown in shrunk)
+    shrunk = [f for f in phone.execute_script(FIGURES_JS) if f[2] < min(READABLE, f[1]) - 1]
+    assert not shrunk, f"{page}: figures shrunk below {READABLE}px (or their drawn width):\n" + \
+        "\n".join(f"  {name}: drawn {drawn:.0f}px wide, shown at {shown}px"
+                  for name, drawn, shown in shrunk)
+
+
+NARROW = (320, 700)  # the narrowest phones still in use
+
+
+@pytest.fixture
+def narrow_phone(phone):
+    """The phone's browser as a 320 px phone, for one test."""
+    def metrics(width, height):
+        phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 3, "mobile": True})
+    metrics(*NARROW)
+    yield phone
+    metrics(*PHONE)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("screen", ["narrow_phone", "phone", "browser"])
+def test_slider_figure_text_is_readable_and_clear(request, site_url, page, screen):
+    driver = request.getfixturevalue(screen)
+    open_page(driver, site_url + page)
+    problems = []
+    for figure in driver.execute_script(SLIDER_TEXT_JS):
+        k, texts, (left, top, right, bottom) = figure["figure"], figure["texts"], figure["box"]
+        for t in texts:
+            what = f"figure {k}, {t['kind']} {t['text']!r}"
+            if t["px"] < SMALLEST_TEXT:
+                problems.append(f"{what}: {t['px']:.1f}px on the screen")
+            l, tp, r, b = t["box"]
+            if l < left - 1 or r > right + 1 or tp < top - 1 or b > bottom + 1:
+                problems.append(f"{what}: outside the drawing")
+        for i, a in enumerate(texts):
+            for b in texts[i + 1:]:
+                if _overlap(a["box"], b["box"]) > 1:
+                    problems.append(f"figure {k}: {a['kind']} {a['text']!r} overlaps "
+                                    f"{b['kind']} {b['text']!r}")
+    assert not problems, f"{page} ({screen}): slider figure text:\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.parametrize("page", PAGES)
