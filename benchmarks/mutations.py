@@ -36,11 +36,12 @@ from autograder.judge.core import check  # noqa: E402
 from autograder.judge.feedback import CheckFailure  # noqa: E402
 
 
-def submission(concept: str, impl) -> dict[str, object]:
+def submission(concept: str, impl, part: str) -> dict[str, object]:
     """A held-out entry as a student's notebook would hold it: every graded
     name of the concept, the entry's own functions in place of the
     reference's (matched by name: ``plateau_step_no_floor`` is its
-    ``plateau_step``)."""
+    ``plateau_step``; a function whose name matches none takes the place
+    of the entry's part's own, ``gradcheck.numerical_gradient``)."""
     module = __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
     names = {}
     for record in module.GRADED.values():
@@ -51,6 +52,9 @@ def submission(concept: str, impl) -> dict[str, object]:
         own = getattr(f, "__name__", "")
         match = max((n for n in names if own == n or own.startswith(n + "_")
                      or own.startswith(n)), key=len, default=None)
+        if match is None and not isinstance(impl, tuple):
+            match = part.split(".", 1)[1]
+            match = match if match in names else module.GRADED[match].names[0]
         if match is not None:
             space[match] = f
     return space
@@ -66,8 +70,8 @@ def parts_of(concept: str, space: dict, changed: set[str]):
             yield record, objs[0] if len(objs) == 1 else objs
 
 
-def changed_names(concept: str, impl) -> set[str]:
-    space = submission(concept, impl)
+def changed_names(concept: str, impl, part: str) -> set[str]:
+    space = submission(concept, impl, part)
     module = __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
     refs = {}
     for record in module.GRADED.values():
@@ -76,10 +80,15 @@ def changed_names(concept: str, impl) -> set[str]:
     return {n for n, f in space.items() if f is not refs.get(n)}
 
 
-def judge_entry(concept: str, impl, seeds) -> tuple[bool, CheckFailure | None, bool]:
-    """(caught on every seed by some part, the first failure, all parts pass on every seed)."""
-    space = submission(concept, impl)
-    parts = list(parts_of(concept, space, changed_names(concept, impl)))
+def judge_entry(concept: str, entry, seeds) -> tuple[bool, CheckFailure | None, bool]:
+    """(caught on every seed by some part, the first failure, all parts pass
+    on every seed); an entry that no graded part takes is an error, never a
+    silent miss."""
+    space = submission(concept, entry.impl, entry.part)
+    parts = list(parts_of(concept, space, changed_names(concept, entry.impl, entry.part)))
+    if not parts:
+        raise SystemExit(f"{concept}: held-out entry {entry.name} ({entry.part}) replaces no "
+                         f"graded function")
     caught_every, first, clean = True, None, True
     for seed in seeds:
         failures = [e for record, objs in parts if (e := verdict(record, objs, seed)) is not None]
@@ -129,12 +138,12 @@ def main() -> None:
         right = [r for r in heldout.load(concept).RIGHT]
         caught = cause = 0
         for w in wrong:
-            ok, first, _ = judge_entry(concept, w.impl, args.seeds)
+            ok, first, _ = judge_entry(concept, w, args.seeds)
             if ok:
                 caught += 1
                 cause += bool(first.diagnosis)
             review.append((concept, w, first if ok else None))
-        accepted = sum(judge_entry(concept, r.impl, args.seeds)[2] for r in right)
+        accepted = sum(judge_entry(concept, r, args.seeds)[2] for r in right)
         slowest = 0.0
         for record in records.values():
             slowest = max(slowest, timed(lambda: verdict(record, record.reference, 0)))
