@@ -36,56 +36,55 @@ from autograder.judge.core import check  # noqa: E402
 from autograder.judge.feedback import CheckFailure  # noqa: E402
 
 
+def _module(concept: str):
+    return __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
+
+
+def references(concept: str) -> dict[str, object]:
+    """Every graded name of the concept -> the reference's object."""
+    names = {}
+    for record in _module(concept).GRADED.values():
+        refs = record.reference if isinstance(record.reference, tuple) else (record.reference,)
+        names.update(zip(record.names, refs))
+    return names
+
+
 def submission(concept: str, impl, part: str) -> dict[str, object]:
     """A held-out entry as a student's notebook would hold it: every graded
     name of the concept, the entry's own functions in place of the
     reference's (matched by name: ``plateau_step_no_floor`` is its
     ``plateau_step``; a function whose name matches none takes the place
     of the entry's part's own, ``gradcheck.numerical_gradient``)."""
-    module = __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
-    names = {}
-    for record in module.GRADED.values():
-        refs = record.reference if isinstance(record.reference, tuple) else (record.reference,)
-        names.update(zip(record.names, refs))
+    names = references(concept)
     space = dict(names)
     for f in impl if isinstance(impl, tuple) else (impl,):
         own = getattr(f, "__name__", "")
-        match = max((n for n in names if own == n or own.startswith(n + "_")
-                     or own.startswith(n)), key=len, default=None)
+        match = max((n for n in names if own.startswith(n)), key=len, default=None)
         if match is None and not isinstance(impl, tuple):
             match = part.split(".", 1)[1]
-            match = match if match in names else module.GRADED[match].names[0]
+            match = match if match in names else _module(concept).GRADED[match].names[0]
         if match is not None:
             space[match] = f
     return space
 
 
-def parts_of(concept: str, space: dict, changed: set[str]):
-    """The graded records that use any of the entry's functions, with the
-    implementation each grades."""
-    module = __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
-    for record in module.GRADED.values():
+def parts_of(concept: str, space: dict):
+    """The graded records that use any of the entry's functions (the names
+    of ``space`` that are not the reference's), with the implementation
+    each grades."""
+    refs = references(concept)
+    changed = {n for n, f in space.items() if f is not refs[n]}
+    for record in _module(concept).GRADED.values():
         if changed & set(record.names):
             objs = tuple(space[n] for n in record.names)
             yield record, objs[0] if len(objs) == 1 else objs
-
-
-def changed_names(concept: str, impl, part: str) -> set[str]:
-    space = submission(concept, impl, part)
-    module = __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
-    refs = {}
-    for record in module.GRADED.values():
-        objs = record.reference if isinstance(record.reference, tuple) else (record.reference,)
-        refs.update(zip(record.names, objs))
-    return {n for n, f in space.items() if f is not refs.get(n)}
 
 
 def judge_entry(concept: str, entry, seeds) -> tuple[bool, CheckFailure | None, bool]:
     """(caught on every seed by some part, the first failure, all parts pass
     on every seed); an entry that no graded part takes is an error, never a
     silent miss."""
-    space = submission(concept, entry.impl, entry.part)
-    parts = list(parts_of(concept, space, changed_names(concept, entry.impl, entry.part)))
+    parts = list(parts_of(concept, submission(concept, entry.impl, entry.part)))
     if not parts:
         raise SystemExit(f"{concept}: held-out entry {entry.name} ({entry.part}) replaces no "
                          f"graded function")
@@ -97,7 +96,7 @@ def judge_entry(concept: str, entry, seeds) -> tuple[bool, CheckFailure | None, 
             first = first or failures[0]
         else:
             caught_every = False
-    return bool(parts) and caught_every, first, clean and bool(parts)
+    return caught_every, first, clean
 
 
 def verdict(record, impl, seed):
@@ -129,7 +128,7 @@ def main() -> None:
     head = (f"{'concept':<15}{'catalogued':>12}{'named':>7}{'held-out':>10}{'caught':>8}"
             f"{'given a cause':>15}{'right':>7}{'accepted':>10}{'slowest check (s)':>19}")
     for concept in args.concepts:
-        module = __import__(f"autograder.judge.{concept}", fromlist=["GRADED"])
+        module = _module(concept)
         records = module.GRADED
         cat = [(r, m) for r in records.values() for m in r.mistakes]
         named = sum(all((e := verdict(r, m.impl, s)) is not None and e.diagnosis == m.hint
