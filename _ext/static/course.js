@@ -21,9 +21,7 @@
   }
 
   function box(img) {
-    if (img.closest(".slider-figure") || img.parentElement.classList.contains("figure-scroll")) {
-      return;
-    }
+    if (img.parentElement.classList.contains("figure-scroll")) return;
     const scroller = document.createElement("div");
     scroller.className = "figure-scroll";
     img.parentElement.insertBefore(scroller, img);
@@ -37,6 +35,8 @@
 
   function markAll() {
     for (const img of document.querySelectorAll(FIGURES)) {
+      // a slider figure's still image is sized by the slider figure's box
+      if (img.closest(".slider-figure")) continue;
       box(img);
       if (img.complete) size(img); else img.addEventListener("load", () => size(img));
     }
